@@ -1,0 +1,105 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use entity::account;
+use sea_orm::{ColumnTrait, QueryFilter};
+
+use super::{
+    service::visible,
+    types::{Account, AccountConnection, Role},
+};
+use crate::{
+    auth::RoleGuard,
+    graphql::{
+        context::{account, services, viewer},
+        node,
+        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
+        search::contains,
+    },
+};
+
+/// Filters for `accounts`.
+#[derive(InputObject, Default)]
+pub struct AccountFilter {
+    /// Only accounts with this role.
+    pub role: Option<Role>,
+    /// Only accounts of this agency.
+    pub agency_id: Option<ID>,
+    /// Only active (true) or deactivated (false) accounts.
+    pub active: Option<bool>,
+    /// Part of the login or display name.
+    pub search: Option<String>,
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in account.
+    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    async fn me(&self, ctx: &Context<'_>) -> Result<Account> {
+        let me = account(ctx)?;
+        let model = super::service::find_visible(&services(ctx).db, viewer(ctx), me.id)
+            .await?
+            .ok_or(crate::error::ApiError::Unauthenticated(
+                "sign in first".into(),
+            ))?;
+        Ok(Account(model))
+    }
+
+    /// Accounts, oldest first (ADMIN).
+    #[graphql(
+        guard = "RoleGuard::ADMIN",
+        complexity = "PageArgs::complexity(first, last, child_complexity)"
+    )]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which accounts.")] filter: Option<AccountFilter>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<AccountConnection> {
+        let args = PageArgs::new(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let mut select = visible(viewer(ctx));
+        if let Some(role) = filter.role {
+            select = select.filter(account::Column::Role.eq(entity::enums::Role::from(role)));
+        }
+        if let Some(agency) = &filter.agency_id {
+            let agency = node::decode_uuid(agency, "Agency", "filter.agencyId")?;
+            select = select.filter(account::Column::AgencyId.eq(agency));
+        }
+        if let Some(active) = filter.active {
+            select = select.filter(account::Column::Active.eq(active));
+        }
+        if let Some(search) = filter.search.as_deref() {
+            select = select.filter(contains(
+                [account::Column::Login, account::Column::DisplayName],
+                search,
+            ));
+        }
+        let db = &services(ctx).db;
+        let page = fetch_page(db, select.clone(), Keyset::uuid(account::Column::Id), &args).await?;
+        Ok(AccountConnection::from_page(
+            page.map(Account),
+            |a| a.0.id.to_string(),
+            TotalCount::of_select(db, select),
+        ))
+    }
+
+    /// One account by id (ADMIN); null when there is none.
+    #[graphql(guard = "RoleGuard::ADMIN")]
+    async fn account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id.")] id: ID,
+    ) -> Result<Option<Account>> {
+        let id = node::decode_uuid(&id, "Account", "id")?;
+        Ok(
+            super::service::find_visible(&services(ctx).db, viewer(ctx), id)
+                .await?
+                .map(Account),
+        )
+    }
+}

@@ -1,0 +1,103 @@
+//! Writing and reading the append-only audit log.
+use chrono::Utc;
+use entity::{audit_event, enums::AuditAction, enums::StringList};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use uuid::Uuid;
+
+use crate::{auth::AccountViewer, error::ApiResult};
+
+/// Who did something: an account in a request, or the system (a CLI command, an import).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<Uuid>,
+    pub login: String,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn account(viewer: &AccountViewer, request_id: &str) -> Self {
+        Self {
+            id: Some(viewer.id),
+            login: viewer.login.clone(),
+            request_id: Some(request_id.to_string()),
+        }
+    }
+
+    /// A command run on the server itself (`api account create`, `api import …`).
+    pub fn system(what: &str) -> Self {
+        Self {
+            id: None,
+            login: format!("system:{what}"),
+            request_id: None,
+        }
+    }
+}
+
+/// One event to record. Field names only, never values: values may be personal data.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor_id: Option<Uuid>,
+    pub actor_login: Option<String>,
+    pub action: AuditAction,
+    pub entity_type: Option<&'static str>,
+    pub entity_id: Option<String>,
+    pub changed_fields: Vec<String>,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl AuditEntry {
+    /// An event done by `actor`.
+    pub fn by(actor: &Actor, action: AuditAction) -> Self {
+        Self {
+            actor_id: actor.id,
+            actor_login: Some(actor.login.clone()),
+            action,
+            entity_type: None,
+            entity_id: None,
+            changed_fields: Vec::new(),
+            reason: None,
+            request_id: actor.request_id.clone(),
+        }
+    }
+
+    pub fn entity(mut self, entity_type: &'static str, id: impl ToString) -> Self {
+        self.entity_type = Some(entity_type);
+        self.entity_id = Some(id.to_string());
+        self
+    }
+
+    pub fn fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.changed_fields = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+/// Records an event on `conn` — pass the write's transaction, so the event and the change it
+/// describes commit or roll back together.
+pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> ApiResult<()> {
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(Utc::now()),
+        actor_id: Set(entry.actor_id),
+        actor_login: Set(entry.actor_login),
+        action: Set(entry.action),
+        entity_type: Set(entry.entity_type.map(str::to_string)),
+        entity_id: Set(entry.entity_id),
+        changed_fields: Set(StringList(entry.changed_fields)),
+        reason: Set(entry.reason),
+        request_id: Set(entry.request_id),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

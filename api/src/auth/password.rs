@@ -1,0 +1,136 @@
+//! Password hashing (argon2id) and the password policy.
+//!
+//! Parameters follow the OWASP Password Storage Cheat Sheet's first argon2id option:
+//! m = 19 MiB (19,456 KiB), t = 2 iterations, p = 1 lane, 16-byte random salt, 32-byte output.
+//! The PHC string stores the parameters with each hash, so they can be raised later and old
+//! hashes still verify.
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
+};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Passwords too common to allow whatever their length (the most frequent ones in breach lists
+/// that reach 12 characters, plus the obvious local ones).
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "qwertyuiop12",
+    "qwertyuiopasdf",
+    "administrator",
+    "changeme1234",
+    "letmein12345",
+    "iloveyou1234",
+    "welcome12345",
+    "ppaos-password",
+    "thailand1234",
+];
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, Some(32)).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Checks a new password against the policy; `field` names the input field in the error.
+pub fn check_policy(password: &str, login: &str, field: &str) -> ApiResult<()> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(ApiError::bad_input(
+            field,
+            format!("the password must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(ApiError::bad_input(
+            field,
+            format!("the password must have at most {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    let lower = password.to_lowercase();
+    if COMMON_PASSWORDS.contains(&lower.as_str()) {
+        return Err(ApiError::bad_input(field, "this password is too common"));
+    }
+    let login = login.trim().to_lowercase();
+    if !login.is_empty() && lower.contains(&login) {
+        return Err(ApiError::bad_input(
+            field,
+            "the password must not contain the login",
+        ));
+    }
+    let distinct: std::collections::HashSet<char> = password.chars().collect();
+    if distinct.len() < 5 {
+        return Err(ApiError::bad_input(
+            field,
+            "the password needs more variety (at least 5 different characters)",
+        ));
+    }
+    Ok(())
+}
+
+/// Hashes a password; CPU-heavy, so call it through `spawn_blocking` on a server thread.
+pub fn hash(password: &str) -> ApiResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(ApiError::internal)
+}
+
+/// Verifies a password against a stored PHC string. Any malformed hash is a mismatch.
+pub fn verify(password: &str, stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash of a random password, verified against when a login does not exist, so that an
+/// unknown login costs the same time as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash("a-dummy-password-nobody-has").expect("hashing works"))
+}
+
+pub async fn hash_blocking(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+pub async fn verify_blocking(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_only_its_own_password() {
+        let h = hash("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify("correct horse battery", &h));
+        assert!(!verify("correct horse batterY", &h));
+        assert!(!verify("anything", "not-a-phc-string"));
+    }
+
+    #[test]
+    fn the_policy_rejects_short_common_and_login_containing_passwords() {
+        assert!(check_policy("short", "somchai", "password").is_err());
+        assert!(check_policy("password1234", "somchai", "password").is_err());
+        assert!(check_policy("xx-somchai-xx-99", "somchai", "password").is_err());
+        assert!(check_policy("aaaaaaaaaaaaaaaa", "somchai", "password").is_err());
+        assert!(check_policy("mango sticky rice 42", "somchai", "password").is_ok());
+    }
+}

@@ -1,0 +1,354 @@
+//! Login, refresh, logout and resolving the viewer of a request.
+use chrono::{DateTime, Utc};
+use entity::{
+    account, auth_session,
+    enums::{AuditAction, Role},
+    login_throttle, refresh_token,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{
+    AccountViewer, Viewer, password,
+    tokens::{self, TokenKeys},
+};
+use crate::{
+    audit::service::{AuditEntry, record},
+    config::LoginSettings,
+    error::{ApiError, ApiResult},
+};
+
+/// The same message for an unknown login, a wrong password and a deactivated account: the
+/// answer must not tell which logins exist.
+pub const BAD_CREDENTIALS: &str = "invalid login or password";
+
+/// What a successful login or refresh hands back.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub account: account::Model,
+}
+
+/// Logins are case-insensitive and stored lower-cased.
+pub fn normalize_login(login: &str) -> String {
+    login.trim().to_lowercase()
+}
+
+pub struct AuthService<'a> {
+    pub db: &'a DatabaseConnection,
+    pub keys: &'a TokenKeys,
+    pub refresh_ttl: std::time::Duration,
+    pub login: &'a LoginSettings,
+    pub request_id: &'a str,
+}
+
+impl AuthService<'_> {
+    pub async fn login(&self, login: &str, password: &str) -> ApiResult<IssuedTokens> {
+        let key = normalize_login(login);
+        if key.is_empty() {
+            return Err(ApiError::bad_input("login", "enter a login"));
+        }
+        if key.chars().count() > 64 || password.chars().count() > password::MAX_PASSWORD_CHARS {
+            return Err(ApiError::Unauthenticated(BAD_CREDENTIALS.into()));
+        }
+        let now = Utc::now();
+        if let Some(throttle) = login_throttle::Entity::find_by_id(key.clone())
+            .one(self.db)
+            .await?
+            && let Some(until) = throttle.locked_until
+            && until > now
+        {
+            return Err(ApiError::RateLimited {
+                retry_after_secs: (until - now).num_seconds().max(1) as u64,
+            });
+        }
+
+        let found = account::Entity::find()
+            .filter(account::Column::Login.eq(key.as_str()))
+            .one(self.db)
+            .await?;
+        let stored_hash = found
+            .as_ref()
+            .map(|a| a.password_hash.clone())
+            .unwrap_or_else(|| password::dummy_hash().to_string());
+        let password_ok = password::verify_blocking(password.to_string(), stored_hash).await;
+
+        let account = match found {
+            Some(account) if password_ok && account.active => account,
+            other => {
+                self.record_failure(&key, other.as_ref().map(|a| a.id), now)
+                    .await?;
+                return Err(ApiError::Unauthenticated(BAD_CREDENTIALS.into()));
+            }
+        };
+
+        let txn = self.db.begin().await?;
+        login_throttle::Entity::delete_by_id(key.clone())
+            .exec(&txn)
+            .await?;
+        let session_id = Uuid::now_v7();
+        auth_session::ActiveModel {
+            id: Set(session_id),
+            account_id: Set(account.id),
+            created_at: Set(now),
+            last_refreshed_at: Set(now),
+            expires_at: Set(now + self.refresh_ttl),
+            revoked_at: Set(None),
+            revoked_reason: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        let refresh = self.store_refresh_token(&txn, session_id, now).await?;
+        record(
+            &txn,
+            AuditEntry {
+                actor_id: Some(account.id),
+                actor_login: Some(account.login.clone()),
+                action: AuditAction::Login,
+                entity_type: Some("Account"),
+                entity_id: Some(account.id.to_string()),
+                changed_fields: Vec::new(),
+                reason: None,
+                request_id: Some(self.request_id.to_string()),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::info!(account_id = %account.id, "login succeeded");
+
+        let (access_token, expires_in) = self.keys.issue(account.id, session_id);
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token: refresh,
+            expires_in,
+            account,
+        })
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        account_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
+        let txn = self.db.begin().await?;
+        let failures = match login_throttle::Entity::find_by_id(key.to_string())
+            .one(&txn)
+            .await?
+        {
+            Some(row) => {
+                let failures = row.failures + 1;
+                let mut active: login_throttle::ActiveModel = row.into();
+                active.failures = Set(failures);
+                active.last_failure_at = Set(now);
+                active.locked_until = Set(self.lockout_until(failures, now));
+                active.update(&txn).await?;
+                failures
+            }
+            None => {
+                login_throttle::ActiveModel {
+                    login_key: Set(key.to_string()),
+                    failures: Set(1),
+                    last_failure_at: Set(now),
+                    locked_until: Set(self.lockout_until(1, now)),
+                }
+                .insert(&txn)
+                .await?;
+                1
+            }
+        };
+        record(
+            &txn,
+            AuditEntry {
+                actor_id: account_id,
+                actor_login: Some(key.to_string()),
+                action: AuditAction::LoginFailed,
+                entity_type: account_id.map(|_| "Account"),
+                entity_id: account_id.map(|id| id.to_string()),
+                changed_fields: Vec::new(),
+                reason: None,
+                request_id: Some(self.request_id.to_string()),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::warn!(failures, "login failed");
+        Ok(())
+    }
+
+    /// After `max_failures` failures, each further one locks the login for a wait that doubles
+    /// (2 s, 4 s, 8 s … up to 15 minutes). A success clears the counter.
+    fn lockout_until(&self, failures: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let over = failures - self.login.max_failures;
+        if over < 0 {
+            return None;
+        }
+        let wait = self
+            .login
+            .base_lockout
+            .saturating_mul(1u32 << over.min(20) as u32)
+            .min(self.login.max_lockout);
+        Some(now + wait)
+    }
+
+    async fn store_refresh_token(
+        &self,
+        conn: &impl ConnectionTrait,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<String> {
+        let token = tokens::new_refresh_token();
+        refresh_token::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            session_id: Set(session_id),
+            token_hash: Set(tokens::hash_refresh_token(&token)),
+            created_at: Set(now),
+            expires_at: Set(now + self.refresh_ttl),
+            rotated_at: Set(None),
+        }
+        .insert(conn)
+        .await?;
+        Ok(token)
+    }
+
+    /// Exchanges a refresh token for a new pair. A token that was already exchanged is a sign
+    /// of theft: the whole session (every token descended from the same login) is revoked.
+    pub async fn refresh(&self, presented: &str) -> ApiResult<IssuedTokens> {
+        let invalid =
+            || ApiError::Unauthenticated("the refresh token is invalid or expired".into());
+        let now = Utc::now();
+        let Some((token, Some(session))) = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(tokens::hash_refresh_token(presented)))
+            .find_also_related(auth_session::Entity)
+            .one(self.db)
+            .await?
+        else {
+            return Err(invalid());
+        };
+        if token.rotated_at.is_some() {
+            revoke_sessions(self.db, &[session.id], "REFRESH_TOKEN_REUSE").await?;
+            tracing::warn!(session_id = %session.id, "refresh token reused; session revoked");
+            return Err(invalid());
+        }
+        if token.expires_at <= now || session.revoked_at.is_some() || session.expires_at <= now {
+            return Err(invalid());
+        }
+        let Some(account) = account::Entity::find_by_id(session.account_id)
+            .one(self.db)
+            .await?
+        else {
+            return Err(invalid());
+        };
+        if !account.active {
+            return Err(invalid());
+        }
+
+        let txn = self.db.begin().await?;
+        // Conditional update: of two concurrent exchanges of one token, only one wins; the
+        // other is treated as reuse.
+        let rotated = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
+            .filter(refresh_token::Column::Id.eq(token.id))
+            .filter(refresh_token::Column::RotatedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if rotated.rows_affected != 1 {
+            txn.rollback().await?;
+            revoke_sessions(self.db, &[session.id], "REFRESH_TOKEN_REUSE").await?;
+            return Err(invalid());
+        }
+        auth_session::Entity::update_many()
+            .col_expr(auth_session::Column::LastRefreshedAt, Expr::value(now))
+            .filter(auth_session::Column::Id.eq(session.id))
+            .exec(&txn)
+            .await?;
+        let refresh = self.store_refresh_token(&txn, session.id, now).await?;
+        txn.commit().await?;
+
+        let (access_token, expires_in) = self.keys.issue(account.id, session.id);
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token: refresh,
+            expires_in,
+            account,
+        })
+    }
+}
+
+/// Revokes sessions (and with them every refresh and access token issued in them).
+pub async fn revoke_sessions(
+    conn: &impl ConnectionTrait,
+    session_ids: &[Uuid],
+    reason: &str,
+) -> ApiResult<u64> {
+    if session_ids.is_empty() {
+        return Ok(0);
+    }
+    let res = auth_session::Entity::update_many()
+        .col_expr(auth_session::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(auth_session::Column::RevokedReason, Expr::value(reason))
+        .filter(auth_session::Column::Id.is_in(session_ids.iter().copied()))
+        .filter(auth_session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Revokes every open session of an account (deactivation, role or scope change, password
+/// reset).
+pub async fn revoke_account_sessions(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    reason: &str,
+) -> ApiResult<u64> {
+    let res = auth_session::Entity::update_many()
+        .col_expr(auth_session::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(auth_session::Column::RevokedReason, Expr::value(reason))
+        .filter(auth_session::Column::AccountId.eq(account_id))
+        .filter(auth_session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Turns a verified access token into a `Viewer`, with one query: the token's session must be
+/// open and its account active. Role, scopes and agency come from the database, not the token.
+pub async fn resolve_viewer(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    bearer: &str,
+) -> ApiResult<Viewer> {
+    let invalid = || ApiError::Unauthenticated("the access token is invalid or expired".into());
+    let claims = keys.verify(bearer).map_err(|_| invalid())?;
+    let Some((session, Some(account))) = auth_session::Entity::find_by_id(claims.sid)
+        .find_also_related(account::Entity)
+        .one(db)
+        .await?
+    else {
+        return Err(invalid());
+    };
+    if session.account_id != claims.sub
+        || session.revoked_at.is_some()
+        || session.expires_at <= Utc::now()
+        || !account.active
+    {
+        return Err(invalid());
+    }
+    Ok(Viewer::Account(AccountViewer {
+        id: account.id,
+        login: account.login,
+        role: account.role,
+        area_scopes: if matches!(account.role, Role::Admin | Role::Agency) {
+            Vec::new()
+        } else {
+            account.area_scopes.0
+        },
+        agency_id: account.agency_id,
+        session_id: session.id,
+    }))
+}

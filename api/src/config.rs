@@ -1,0 +1,369 @@
+//! Settings, read once from `APP_*` environment variables and passed down as a value.
+//!
+//! Every variable is listed in the README with its default. A value that does not parse stops
+//! startup with the variable's name in the message.
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The secret used when `APP_JWT_SECRET` is not set. Good enough for a laptop, refused in
+/// production.
+pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-change-me-0123456789";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            var,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    Hs256,
+    EdDsa,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: String,
+    pub port: u16,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub environment: Environment,
+    pub jwt: JwtSettings,
+    pub limits: Limits,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub login: LoginSettings,
+    /// Delay a DataLoader waits to gather keys into one batch.
+    pub dataloader_delay: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub algorithm: JwtAlgorithm,
+    /// `kid` of the key that signs new tokens.
+    pub kid: String,
+    /// HS256 signing secret (≥ 32 bytes).
+    pub secret: SecretString,
+    /// Older HS256 secrets, by kid, still accepted for verification during a rotation.
+    pub previous_secrets: BTreeMap<String, SecretString>,
+    /// EdDSA: PEM private key used to sign.
+    pub private_key_file: Option<PathBuf>,
+    /// EdDSA: PEM public keys by kid (the current one included) used to verify.
+    pub public_key_files: BTreeMap<String, PathBuf>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_document_chars: usize,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_batch: usize,
+    pub request_timeout: Duration,
+    pub statement_timeout: Duration,
+    /// Introspection, suggestions and GraphiQL (always off in production).
+    pub introspection: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginSettings {
+    /// Failures for one login before each further attempt has to wait.
+    pub max_failures: i32,
+    /// The first wait; it doubles with every further failure.
+    pub base_lockout: Duration,
+    pub max_lockout: Duration,
+}
+
+impl Settings {
+    /// Reads settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let environment = match env.get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("'{other}' is not one of development, production"),
+                ));
+            }
+        };
+        let production = environment == Environment::Production;
+
+        let algorithm = match env.get("APP_JWT_ALGORITHM").as_deref() {
+            None | Some("HS256") => JwtAlgorithm::Hs256,
+            Some("EdDSA") => JwtAlgorithm::EdDsa,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_JWT_ALGORITHM",
+                    format!("'{other}' is not one of HS256, EdDSA"),
+                ));
+            }
+        };
+        let secret = env
+            .get("APP_JWT_SECRET")
+            .unwrap_or_else(|| DEVELOPMENT_JWT_SECRET.to_string());
+        if algorithm == JwtAlgorithm::Hs256 {
+            if secret.len() < 32 {
+                return Err(ConfigError::new(
+                    "APP_JWT_SECRET",
+                    "must be at least 32 bytes long",
+                ));
+            }
+            if production && secret == DEVELOPMENT_JWT_SECRET {
+                return Err(ConfigError::new(
+                    "APP_JWT_SECRET",
+                    "production mode refuses the default development secret; set a random secret of at least 32 bytes",
+                ));
+            }
+        }
+        let previous_secrets = env
+            .pairs("APP_JWT_PREVIOUS_SECRETS")?
+            .into_iter()
+            .map(|(kid, secret)| {
+                if secret.len() < 32 {
+                    Err(ConfigError::new(
+                        "APP_JWT_PREVIOUS_SECRETS",
+                        format!("the secret of kid '{kid}' must be at least 32 bytes long"),
+                    ))
+                } else {
+                    Ok((kid, SecretString::from(secret)))
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let private_key_file = env.get("APP_JWT_PRIVATE_KEY_FILE").map(PathBuf::from);
+        let public_key_files: BTreeMap<String, PathBuf> = env
+            .pairs("APP_JWT_PUBLIC_KEY_FILES")?
+            .into_iter()
+            .map(|(kid, path)| (kid, PathBuf::from(path)))
+            .collect();
+        let kid = env.get("APP_JWT_KID").unwrap_or_else(|| "k1".to_string());
+        if algorithm == JwtAlgorithm::EdDsa {
+            if private_key_file.is_none() {
+                return Err(ConfigError::new(
+                    "APP_JWT_PRIVATE_KEY_FILE",
+                    "required when APP_JWT_ALGORITHM=EdDSA",
+                ));
+            }
+            if !public_key_files.contains_key(&kid) {
+                return Err(ConfigError::new(
+                    "APP_JWT_PUBLIC_KEY_FILES",
+                    format!("must include the public key of the signing kid '{kid}'"),
+                ));
+            }
+        }
+
+        let introspection = !production && env.parse("APP_INTROSPECTION", true)?;
+        let settings = Settings {
+            host: env.get("APP_HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            port: env.parse("APP_PORT", 8080u16)?,
+            database_url: SecretString::from(
+                env.get("APP_DATABASE_URL")
+                    .unwrap_or_else(|| "sqlite://ppaos.sqlite?mode=rwc".into()),
+            ),
+            database_max_connections: env.parse("APP_DATABASE_MAX_CONNECTIONS", 10u32)?,
+            environment,
+            jwt: JwtSettings {
+                algorithm,
+                kid,
+                secret: SecretString::from(secret),
+                previous_secrets,
+                private_key_file,
+                public_key_files,
+                issuer: env.get("APP_JWT_ISSUER").unwrap_or_else(|| "ppaos".into()),
+                audience: env
+                    .get("APP_JWT_AUDIENCE")
+                    .unwrap_or_else(|| "ppaos-api".into()),
+                access_ttl: Duration::from_secs(env.parse("APP_ACCESS_TOKEN_TTL_SECS", 900u64)?),
+                refresh_ttl: Duration::from_secs(
+                    env.parse("APP_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600u64)?,
+                ),
+            },
+            limits: Limits {
+                max_body_bytes: env.parse("APP_MAX_BODY_BYTES", 64 * 1024usize)?,
+                max_document_chars: env.parse("APP_MAX_DOCUMENT_CHARS", 15_000usize)?,
+                max_depth: env.parse("APP_MAX_DEPTH", 10usize)?,
+                max_complexity: env.parse("APP_MAX_COMPLEXITY", 20_000usize)?,
+                max_aliases: env.parse("APP_MAX_ALIASES", 15usize)?,
+                max_directives: env.parse("APP_MAX_DIRECTIVES", 5usize)?,
+                max_batch: env.parse("APP_MAX_BATCH", 5usize)?,
+                request_timeout: Duration::from_secs(env.parse("APP_REQUEST_TIMEOUT_SECS", 30u64)?),
+                statement_timeout: Duration::from_millis(
+                    env.parse("APP_STATEMENT_TIMEOUT_MS", 10_000u64)?,
+                ),
+                introspection,
+            },
+            log_filter: env.get("APP_LOG").unwrap_or_else(|| "info".into()),
+            log_format: match env.get("APP_LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "APP_LOG_FORMAT",
+                        format!("'{other}' is not one of text, json"),
+                    ));
+                }
+            },
+            login: LoginSettings {
+                max_failures: env.parse("APP_LOGIN_MAX_FAILURES", 5i32)?,
+                base_lockout: Duration::from_secs(env.parse("APP_LOGIN_LOCKOUT_SECS", 2u64)?),
+                max_lockout: Duration::from_secs(15 * 60),
+            },
+            dataloader_delay: Duration::from_micros(env.parse("APP_DATALOADER_DELAY_US", 1000u64)?),
+        };
+        if settings.jwt.access_ttl.is_zero() {
+            return Err(ConfigError::new(
+                "APP_ACCESS_TOKEN_TTL_SECS",
+                "must be positive",
+            ));
+        }
+        if settings.limits.max_batch == 0 {
+            return Err(ConfigError::new("APP_MAX_BATCH", "must be positive"));
+        }
+        if settings.login.max_failures < 1 {
+            return Err(ConfigError::new(
+                "APP_LOGIN_MAX_FAILURES",
+                "must be at least 1",
+            ));
+        }
+        Ok(settings)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+
+    /// Settings for tests and tools: development defaults with the given database.
+    pub fn for_database(database_url: &str) -> Self {
+        let url = database_url.to_string();
+        Self::from_lookup(move |name| (name == "APP_DATABASE_URL").then(|| url.clone()))
+            .expect("the default settings are valid")
+    }
+}
+
+struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::new(name, format!("'{raw}' is not a valid value"))),
+        }
+    }
+
+    /// `kid=value,kid=value`.
+    fn pairs(&self, name: &'static str) -> Result<Vec<(String, String)>, ConfigError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(Vec::new());
+        };
+        raw.split(',')
+            .filter(|part| !part.trim().is_empty())
+            .map(|part| match part.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
+                    Ok((k.trim().to_string(), v.trim().to_string()))
+                }
+                _ => Err(ConfigError::new(
+                    name,
+                    "expected a comma-separated list of kid=value",
+                )),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_valid_for_development() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.port, 8080);
+        assert!(s.limits.introspection);
+    }
+
+    #[test]
+    fn an_invalid_port_names_the_variable() {
+        let err = settings(&[("APP_PORT", "eighty")]).unwrap_err();
+        assert_eq!(err.var, "APP_PORT");
+    }
+
+    #[test]
+    fn production_refuses_the_default_secret_and_turns_introspection_off() {
+        let err = settings(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(err.var, "APP_JWT_SECRET");
+        let s = settings(&[
+            ("APP_ENV", "production"),
+            (
+                "APP_JWT_SECRET",
+                "a-production-secret-that-is-long-enough-0001",
+            ),
+            ("APP_INTROSPECTION", "true"),
+        ])
+        .unwrap();
+        assert!(!s.limits.introspection);
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let err = settings(&[("APP_JWT_SECRET", "short")]).unwrap_err();
+        assert_eq!(err.var, "APP_JWT_SECRET");
+    }
+}

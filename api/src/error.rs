@@ -1,0 +1,97 @@
+//! The one error type that leaves a resolver, and its mapping to `extensions.code`.
+//!
+//! Internal causes (database errors, I/O) are logged here and replaced by a generic message:
+//! a client never sees SQL, a stack trace or another household's data.
+//!
+//! `ApiError` deliberately does not implement `Display`: async-graphql converts anything
+//! `Display` into an error without a code, so `?` on an `ApiError` inside a resolver could
+//! otherwise lose `extensions.code`. The only conversion is the one below, which keeps it.
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthenticated(String),
+    Forbidden,
+    NotFound(&'static str),
+    BadUserInput { field: String, message: String },
+    Conflict(String),
+    RateLimited { retry_after_secs: u64 },
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+
+    /// The message a person reads.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Unauthenticated(m) | ApiError::Conflict(m) => m.clone(),
+            ApiError::Forbidden => "you are not allowed to do this".into(),
+            ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::BadUserInput { message, .. } => message.clone(),
+            ApiError::RateLimited { retry_after_secs } => {
+                format!("too many attempts; try again in {retry_after_secs} seconds")
+            }
+            ApiError::Internal(_) => "internal error".into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
+            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::RateLimited { .. } => "RATE_LIMITED",
+            ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        // A unique violation that validation did not catch is a race between two writers.
+        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return ApiError::Conflict("a record with the same unique value already exists".into());
+        }
+        ApiError::Internal(err.to_string())
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        if let ApiError::Internal(cause) = self {
+            // The cause stays in the server log (with the request id of the span around it).
+            tracing::error!(error = %cause, "internal error");
+        }
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            match self {
+                ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                ApiError::RateLimited { retry_after_secs } => {
+                    ext.set("retryAfter", *retry_after_secs)
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.extend()
+    }
+}

@@ -1,0 +1,88 @@
+//! Gives every error an `extensions.code` from API.md's vocabulary, including the errors
+//! async-graphql raises itself (parse, validation, limits, input coercion).
+use std::sync::Arc;
+
+use async_graphql::{
+    Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    },
+    parser::types::ExecutableDocument,
+};
+
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+
+fn set_code(err: &mut ServerError, code: &str) {
+    let ext = err.extensions.get_or_insert_with(Default::default);
+    if ext.get("code").is_none() {
+        ext.set("code", code);
+    }
+}
+
+pub fn error_code(err: &ServerError) -> Option<&str> {
+    match err.extensions.as_ref()?.get("code")? {
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for err in &mut response.errors {
+            if error_code(err).is_none() {
+                // Input coercion failures (a bad enum value in variables, a number out of
+                // range) are the caller's mistake; anything else unexpected is ours.
+                let code = if err.message.starts_with("Invalid value for argument")
+                    || err.message.starts_with("Failed to parse")
+                    || err.message.starts_with("Variable")
+                {
+                    "BAD_USER_INPUT"
+                } else {
+                    tracing::error!(message = %err.message, "uncoded GraphQL error");
+                    "INTERNAL_SERVER_ERROR"
+                };
+                set_code(err, code);
+            }
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut err| {
+            set_code(&mut err, PARSE_FAILED);
+            err
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|mut errs| {
+            for err in &mut errs {
+                set_code(err, VALIDATION_FAILED);
+            }
+            errs
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! The GraphQL layer: schema assembly, the HTTP endpoint, pagination, ids and loaders.
+pub mod context;
+pub mod extensions;
+pub mod http;
+pub mod loaders;
+pub mod node;
+pub mod node_query;
+pub mod pagination;
+pub mod schema;
+pub mod search;

@@ -1,0 +1,514 @@
+//! Relay cursor connections over keyset pagination.
+//!
+//! A cursor is the sort key of the row it points at (opaque base64 for clients), so pages stay
+//! stable when rows are inserted. `first`/`last` are bounded to 1..=100; without either, a page
+//! holds 20 rows. Nested lists (children of many parents) are fetched for all parents in one
+//! statement with `ROW_NUMBER() OVER (PARTITION BY parent ...)`, through a DataLoader.
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{Context, SimpleObject, dataloader::Loader};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use futures::future::BoxFuture;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, ModelTrait,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, WindowStatement},
+};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    graphql::loaders::{AppLoader, DbLoader},
+};
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+/// Validated `first/after/last/before`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    pub limit: u64,
+    /// The decoded sort key of `after` (forward) or `before` (backward).
+    pub cursor: Option<String>,
+    pub backward: bool,
+}
+
+impl PageArgs {
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Self> {
+        let check = |n: i32, field: &str| {
+            if (1..=MAX_PAGE_SIZE).contains(&n) {
+                Ok(n as u64)
+            } else {
+                Err(ApiError::bad_input(
+                    field,
+                    format!("{field} must be between 1 and {MAX_PAGE_SIZE}"),
+                ))
+            }
+        };
+        if first.is_some() && last.is_some() {
+            return Err(ApiError::bad_input(
+                "last",
+                "pass either first or last, not both",
+            ));
+        }
+        if after.is_some() && before.is_some() {
+            return Err(ApiError::bad_input(
+                "before",
+                "pass either after or before, not both",
+            ));
+        }
+        if last.is_some() || (first.is_none() && before.is_some()) {
+            if after.is_some() {
+                return Err(ApiError::bad_input("after", "use before with last"));
+            }
+            let limit = last.map_or(Ok(DEFAULT_PAGE_SIZE), |n| check(n, "last"))?;
+            let cursor = before.map(|c| decode_cursor(&c, "before")).transpose()?;
+            return Ok(Self {
+                limit,
+                cursor,
+                backward: true,
+            });
+        }
+        if before.is_some() {
+            return Err(ApiError::bad_input("before", "use after with first"));
+        }
+        let limit = first.map_or(Ok(DEFAULT_PAGE_SIZE), |n| check(n, "first"))?;
+        let cursor = after.map(|c| decode_cursor(&c, "after")).transpose()?;
+        Ok(Self {
+            limit,
+            cursor,
+            backward: false,
+        })
+    }
+
+    /// GraphQL complexity of a list field: its page size times its children's cost.
+    pub fn complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+        let n = first
+            .or(last)
+            .map_or(DEFAULT_PAGE_SIZE as usize, |n| n.clamp(1, 100) as usize);
+        n.saturating_mul(child.max(1)).saturating_add(1)
+    }
+}
+
+pub fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("k:{key}"))
+}
+
+fn decode_cursor(cursor: &str, field: &str) -> ApiResult<String> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|s| s.strip_prefix("k:").map(str::to_string))
+        .ok_or_else(|| ApiError::bad_input(field, format!("{field} is not a valid cursor")))
+}
+
+/// How a list is ordered: one unique key column, ascending or descending.
+#[derive(Debug, Clone)]
+pub struct Keyset<C> {
+    pub column: C,
+    pub kind: KeyKind,
+    pub order: Order,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Uuid,
+    Text,
+}
+
+impl KeyKind {
+    fn value(self, key: &str, field: &str) -> ApiResult<Value> {
+        match self {
+            KeyKind::Uuid => Uuid::parse_str(key)
+                .map(Value::from)
+                .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid cursor"))),
+            KeyKind::Text => Ok(Value::from(key.to_string())),
+        }
+    }
+}
+
+/// Text form of a key value (a cursor, or a parent's key in a batch).
+pub fn key_string(value: &Value) -> String {
+    match value {
+        Value::Uuid(Some(u)) => u.to_string(),
+        Value::String(Some(s)) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl<C: ColumnTrait> Keyset<C> {
+    pub fn uuid(column: C) -> Self {
+        Self {
+            column,
+            kind: KeyKind::Uuid,
+            order: Order::Asc,
+        }
+    }
+
+    pub fn text(column: C) -> Self {
+        Self {
+            column,
+            kind: KeyKind::Text,
+            order: Order::Asc,
+        }
+    }
+
+    pub fn descending(mut self) -> Self {
+        self.order = Order::Desc;
+        self
+    }
+
+    /// (cursor filter, order) for a page: forward in the list's order, backward reversed.
+    fn plan(&self, args: &PageArgs) -> ApiResult<(Option<sea_orm::Condition>, Order)> {
+        let ascending = matches!(self.order, Order::Asc) != args.backward;
+        let field = if args.backward { "before" } else { "after" };
+        let filter = match &args.cursor {
+            None => None,
+            Some(key) => {
+                let v = self.kind.value(key, field)?;
+                let expr = if ascending {
+                    self.column.gt(v)
+                } else {
+                    self.column.lt(v)
+                };
+                Some(sea_orm::Condition::all().add(expr))
+            }
+        };
+        Ok((filter, if ascending { Order::Asc } else { Order::Desc }))
+    }
+}
+
+/// One page of rows, in list order.
+#[derive(Debug, Clone)]
+pub struct Page<M> {
+    pub items: Vec<M>,
+    pub has_next: bool,
+    pub has_previous: bool,
+}
+
+impl<M> Page<M> {
+    fn from_rows(mut rows: Vec<M>, args: &PageArgs) -> Self {
+        let more = rows.len() as u64 > args.limit;
+        rows.truncate(args.limit as usize);
+        if args.backward {
+            rows.reverse();
+            Page {
+                items: rows,
+                has_next: args.cursor.is_some(),
+                has_previous: more,
+            }
+        } else {
+            Page {
+                items: rows,
+                has_next: more,
+                has_previous: args.cursor.is_some(),
+            }
+        }
+    }
+
+    pub fn map<N>(self, f: impl FnMut(M) -> N) -> Page<N> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next: self.has_next,
+            has_previous: self.has_previous,
+        }
+    }
+}
+
+impl<M> Default for Page<M> {
+    fn default() -> Self {
+        Page {
+            items: Vec::new(),
+            has_next: false,
+            has_previous: false,
+        }
+    }
+}
+
+/// One page of a top-level list: `select` already carries the scope and the filters.
+pub async fn fetch_page<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    keyset: Keyset<E::Column>,
+    args: &PageArgs,
+) -> ApiResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Sized + Send + Sync,
+{
+    let (filter, order) = keyset.plan(args)?;
+    let mut select = select;
+    if let Some(filter) = filter {
+        select = select.filter(filter);
+    }
+    let rows = select
+        .order_by(keyset.column, order)
+        .limit(args.limit + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_rows(rows, args))
+}
+
+/// One page per parent, in one statement: rows of `select` whose `parent` column is one of
+/// `parents`, numbered per parent in page order, cut at `limit + 1`.
+pub async fn fetch_child_pages<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent: E::Column,
+    parents: Vec<Value>,
+    keyset: Keyset<E::Column>,
+    args: &PageArgs,
+) -> ApiResult<HashMap<String, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + ModelTrait<Entity = E> + Sized + Send + Sync,
+{
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (filter, order) = keyset.plan(args)?;
+    let mut select = select.filter(parent.is_in(parents));
+    if let Some(filter) = filter {
+        select = select.filter(filter);
+    }
+    let mut inner = select.into_query();
+    inner.expr_window_as(
+        Func::cust(Alias::new("ROW_NUMBER")),
+        WindowStatement::partition_by(parent)
+            .order_by(keyset.column, order.clone())
+            .to_owned(),
+        Alias::new("page_row"),
+    );
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("numbered"))
+        .and_where(Expr::col(Alias::new("page_row")).lte(args.limit as i64 + 1))
+        .order_by(Alias::new("page_row"), Order::Asc)
+        .to_owned();
+    let stmt = db.get_database_backend().build(&outer);
+    let rows = db.query_all_raw(stmt).await?;
+    let mut grouped: HashMap<String, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        let model = E::Model::from_query_result(&row, "")?;
+        grouped
+            .entry(key_string(&model.get(parent)))
+            .or_default()
+            .push(model);
+    }
+    Ok(grouped
+        .into_iter()
+        .map(|(k, rows)| (k, Page::from_rows(rows, args)))
+        .collect())
+}
+
+/// Row counts per parent in one `GROUP BY` statement.
+pub async fn count_children<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent: E::Column,
+    parents: Vec<Value>,
+) -> ApiResult<HashMap<String, u64>>
+where
+    E: EntityTrait,
+{
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let stmt = select
+        .select_only()
+        .column_as(parent, "parent_key")
+        .column_as(Expr::from(Func::count(Expr::col(Asterisk))), "row_count")
+        .filter(parent.is_in(parents))
+        .group_by(parent)
+        .build(db.get_database_backend());
+    let rows = db.query_all_raw(stmt).await?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        let count: i64 = row.try_get("", "row_count")?;
+        let key: Value = match row.try_get::<Uuid>("", "parent_key") {
+            Ok(u) => Value::from(u),
+            Err(_) => Value::from(row.try_get::<String>("", "parent_key")?),
+        };
+        counts.insert(key_string(&key), count as u64);
+    }
+    Ok(counts)
+}
+
+/// Relay `PageInfo`.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PageInfo {
+    /// Whether more items follow this page.
+    pub has_next_page: bool,
+    /// Whether items precede this page.
+    pub has_previous_page: bool,
+    /// Cursor of the first item of this page.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last item of this page.
+    pub end_cursor: Option<String>,
+}
+
+type CountFn = dyn Fn(&Context<'_>) -> BoxFuture<'static, async_graphql::Result<u64>> + Send + Sync;
+
+/// `totalCount` of a connection, computed only when a client asks for it.
+#[derive(Clone)]
+pub struct TotalCount(Arc<CountFn>);
+
+impl TotalCount {
+    pub fn new(
+        f: impl Fn(&Context<'_>) -> BoxFuture<'static, async_graphql::Result<u64>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// Counts through the request's DataLoader, so the counts of sibling lists are one query.
+    pub fn of_loader<K>(key: K) -> Self
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        DbLoader: Loader<K, Value = u64, Error = async_graphql::Error>,
+    {
+        Self::new(move |ctx| {
+            let loader = ctx.data_unchecked::<Arc<AppLoader>>().clone();
+            let key = key.clone();
+            Box::pin(async move { Ok(loader.load_one(key).await?.unwrap_or(0)) })
+        })
+    }
+
+    /// Counts the rows of a (scoped, filtered) select.
+    pub fn of_select<E>(db: &DatabaseConnection, select: Select<E>) -> Self
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        let db = db.clone();
+        Self::new(move |_| {
+            let db = db.clone();
+            let select = select.clone();
+            Box::pin(async move {
+                Ok(select
+                    .count(&db)
+                    .await
+                    .map_err(crate::error::ApiError::from)?)
+            })
+        })
+    }
+
+    pub async fn get(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        (self.0)(ctx).await
+    }
+}
+
+/// Defines a `XxxConnection` and `XxxEdge` for a node type.
+#[macro_export]
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty, $what:literal) => {
+        #[doc = concat!("A page of ", $what, " (Relay connection).")]
+        pub struct $conn {
+            pub edges: Vec<$edge>,
+            pub page_info: $crate::graphql::pagination::PageInfo,
+            pub total: $crate::graphql::pagination::TotalCount,
+        }
+
+        #[doc = concat!("One of ", $what, " with its cursor.")]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque cursor of this item, for `after`/`before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        #[async_graphql::Object]
+        impl $conn {
+            /// The items of this page, each with its cursor.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            /// The items of this page.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|e| &e.node).collect()
+            }
+
+            /// Where this page lies in the whole list.
+            async fn page_info(&self) -> &$crate::graphql::pagination::PageInfo {
+                &self.page_info
+            }
+
+            /// How many items the whole list (all pages, same filters) holds.
+            async fn total_count(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<i64> {
+                Ok(self.total.get(ctx).await? as i64)
+            }
+        }
+
+        impl $conn {
+            /// Builds the connection from a page; `cursor` gives each node's sort key.
+            pub fn from_page(
+                page: $crate::graphql::pagination::Page<$node>,
+                cursor: impl Fn(&$node) -> String,
+                total: $crate::graphql::pagination::TotalCount,
+            ) -> Self {
+                let edges: Vec<$edge> = page
+                    .items
+                    .into_iter()
+                    .map(|node| $edge {
+                        cursor: $crate::graphql::pagination::encode_cursor(&cursor(&node)),
+                        node,
+                    })
+                    .collect();
+                Self {
+                    page_info: $crate::graphql::pagination::PageInfo {
+                        has_next_page: page.has_next,
+                        has_previous_page: page.has_previous,
+                        start_cursor: edges.first().map(|e| e.cursor.clone()),
+                        end_cursor: edges.last().map(|e| e.cursor.clone()),
+                    },
+                    edges,
+                    total,
+                }
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_sizes_outside_1_to_100_are_refused_naming_the_argument() {
+        for (first, last, field) in [
+            (Some(0), None, "first"),
+            (Some(101), None, "first"),
+            (None, Some(-1), "last"),
+        ] {
+            match PageArgs::new(first, None, last, None) {
+                Err(ApiError::BadUserInput { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+            }
+        }
+        assert_eq!(PageArgs::new(None, None, None, None).unwrap().limit, 20);
+    }
+
+    #[test]
+    fn a_cursor_round_trips_and_garbage_is_refused() {
+        let c = encode_cursor("0193a1b2-0000-7000-8000-000000000000");
+        let args = PageArgs::new(Some(5), Some(c), None, None).unwrap();
+        assert_eq!(
+            args.cursor.as_deref(),
+            Some("0193a1b2-0000-7000-8000-000000000000")
+        );
+        assert!(PageArgs::new(Some(5), Some("%%%".into()), None, None).is_err());
+    }
+}

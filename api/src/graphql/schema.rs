@@ -1,0 +1,62 @@
+//! The one file that knows every domain: a new domain adds one line to each root here.
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+
+use crate::{
+    account::{
+        mutation::{AccountMutation, AuthMutation},
+        query::AccountQuery,
+    },
+    agency::{mutation::AgencyMutation, query::AgencyQuery},
+    area::{mutation::AreaMutation, query::AreaQuery},
+    audit::query::AuditQuery,
+    config::Limits,
+    graphql::{extensions::ErrorCodes, node_query::NodeQuery},
+    state::SharedServices,
+};
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(NodeQuery, AccountQuery, AgencyQuery, AreaQuery, AuditQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(AuthMutation, AccountMutation, AgencyMutation, AreaMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .extension(ErrorCodes)
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_directives(limits.max_directives)
+    .limit_recursive_depth(32);
+    if !limits.introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder
+}
+
+/// The schema a server runs, with its shared services as data.
+pub fn build(services: SharedServices) -> AppSchema {
+    builder(&services.settings.limits)
+        .data(services.clone())
+        .finish()
+}
+
+/// The SDL, sorted, as checked in at the repository root (`schema.graphql`).
+pub fn sdl() -> String {
+    let limits = crate::config::Settings::for_database("sqlite::memory:").limits;
+    sdl_of(&builder(&limits).finish())
+}
+
+pub fn sdl_of(schema: &AppSchema) -> String {
+    schema.sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}

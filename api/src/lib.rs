@@ -1,0 +1,14 @@
+//! PPAOS API: the GraphQL backend of the provincial poverty-alleviation operating system.
+pub mod account;
+pub mod agency;
+pub mod area;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,192 @@
+//! `Application`: the server built from settings; `build_app`: the route table shared by the
+//! server and the tests.
+use std::{net::TcpListener, sync::Arc, time::Instant};
+
+use actix_web::{
+    App, Error, HttpMessage, HttpResponse, HttpServer,
+    body::MessageBody,
+    dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse},
+    http::header::{self, HeaderValue},
+    middleware::{Next, from_fn},
+    web,
+};
+use async_graphql::http::GraphiQLSource;
+use sea_orm::DatabaseConnection;
+use tracing::Instrument;
+
+use crate::{
+    auth::tokens::TokenKeys,
+    config::Settings,
+    db,
+    graphql::{self, schema::AppSchema},
+    state::Services,
+};
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Arc<Services>,
+    pub schema: AppSchema,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let keys = TokenKeys::from_settings(&settings.jwt)?;
+        let services = Arc::new(Services { db, keys, settings });
+        let schema = graphql::schema::build(services.clone());
+        Ok(Self { services, schema })
+    }
+}
+
+/// The request id: the caller's `X-Request-Id` when it is sane, a new UUID otherwise.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            latency_us = started.elapsed().as_micros() as u64,
+            "request finished"
+        )
+    });
+    Ok(res)
+}
+
+async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn schema_sdl(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(graphql::schema::sdl_of(&state.schema))
+}
+
+async fn livez() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.services.db.ping().await {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
+        }
+    }
+}
+
+/// The application: routes, limits and middleware. The server and the tests both use this.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let limits = state.services.settings.limits.clone();
+    let graphiql_enabled = limits.introspection;
+    let mut app = App::new()
+        .wrap(from_fn(request_context))
+        .app_data(web::PayloadConfig::new(limits.max_body_bytes))
+        .app_data(web::Data::new(state))
+        .route("/graphql", web::post().to(graphql::http::post))
+        .route("/graphql", web::get().to(graphql::http::get))
+        .route(
+            "/graphql",
+            web::route().to(|| async {
+                HttpResponse::MethodNotAllowed()
+                    .insert_header((header::ALLOW, "GET, POST"))
+                    .finish()
+            }),
+        )
+        .route("/schema.graphql", web::get().to(schema_sdl))
+        .route("/livez", web::get().to(livez))
+        .route("/readyz", web::get().to(readyz));
+    if graphiql_enabled {
+        app = app.route("/graphiql", web::get().to(graphiql));
+    }
+    app
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the configured database, prepares it and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings).await?;
+        db::prepare(&db).await?;
+        Self::build_with_db(settings, db)
+    }
+
+    /// Binds `APP_HOST:APP_PORT` (port 0 picks a free port, as the tests do).
+    pub fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let address = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&address)
+            .map_err(|e| anyhow::anyhow!("APP_HOST/APP_PORT: cannot listen on {address}: {e}"))?;
+        let port = listener.local_addr()?.port();
+        let graphiql = settings.limits.introspection;
+        let host = settings.host.clone();
+        let state = AppState::new(settings, db)?;
+        let server = HttpServer::new(move || build_app(state.clone()))
+            .listen(listener)?
+            .run();
+        let base = format!("http://{host}:{port}");
+        if graphiql {
+            tracing::info!(
+                "PPAOS API listening: GraphQL endpoint {base}/graphql, GraphiQL {base}/graphiql"
+            );
+        } else {
+            tracing::info!("PPAOS API listening: GraphQL endpoint {base}/graphql (GraphiQL off)");
+        }
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
