@@ -243,7 +243,7 @@ impl Settings {
                 base_lockout: Duration::from_secs(env.parse("APP_LOGIN_LOCKOUT_SECS", 2u64)?),
                 max_lockout: Duration::from_secs(15 * 60),
             },
-            dataloader_delay: Duration::from_micros(env.parse("APP_DATALOADER_DELAY_US", 1000u64)?),
+            dataloader_delay: Duration::from_micros(env.parse("APP_DATALOADER_DELAY_US", 0u64)?),
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(

@@ -1,1 +1,14 @@
-mod placeholder {}
+//! The one integration-test binary. Runs on SQLite by default and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set; each test gets its own database.
+mod helpers;
+
+mod accounts;
+mod agencies;
+mod areas;
+mod audit;
+mod auth;
+mod authorization_matrix;
+mod http;
+mod n_plus_one;
+mod pagination;
+mod schema_drift;

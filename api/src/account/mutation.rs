@@ -138,7 +138,11 @@ pub struct AuthMutation;
 impl AuthMutation {
     /// Signs in. A wrong login and a wrong password give the same UNAUTHENTICATED error;
     /// repeated failures for one login are slowed down (RATE_LIMITED with `retryAfter`).
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `LoginInput`.")] input: LoginInput,
+    ) -> Result<AuthPayload> {
         Ok(payload(
             auth_service(ctx)
                 .login(&input.login, &input.password)
@@ -151,7 +155,7 @@ impl AuthMutation {
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
-        input: RefreshTokenInput,
+        #[graphql(desc = "See the fields of `RefreshTokenInput`.")] input: RefreshTokenInput,
     ) -> Result<AuthPayload> {
         let tokens = auth_service(ctx).refresh(&input.refresh_token).await?;
         Ok(payload(tokens))
@@ -159,7 +163,11 @@ impl AuthMutation {
 
     /// Signs out: ends this session (or, with `everywhere`, every session of the account).
     #[graphql(guard = "RoleGuard::SIGNED_IN")]
-    async fn logout(&self, ctx: &Context<'_>, input: Option<LogoutInput>) -> Result<LogoutPayload> {
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `LogoutInput`.")] input: Option<LogoutInput>,
+    ) -> Result<LogoutPayload> {
         let me = account(ctx)?;
         let input = input.unwrap_or_default();
         let db = &services(ctx).db;
@@ -193,7 +201,7 @@ impl AccountMutation {
     async fn create_account(
         &self,
         ctx: &Context<'_>,
-        input: CreateAccountInput,
+        #[graphql(desc = "See the fields of `CreateAccountInput`.")] input: CreateAccountInput,
     ) -> Result<AccountPayload> {
         let agency_id = input
             .agency_id
@@ -223,7 +231,7 @@ impl AccountMutation {
     async fn update_account(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAccountInput,
+        #[graphql(desc = "See the fields of `UpdateAccountInput`.")] input: UpdateAccountInput,
     ) -> Result<AccountPayload> {
         let id = node::decode_uuid(&input.id, "Account", "id")?;
         let agency_id = match input.agency_id {
@@ -254,7 +262,7 @@ impl AccountMutation {
     async fn deactivate_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "See the fields of `AccountIdInput`.")] input: AccountIdInput,
     ) -> Result<AccountPayload> {
         let id = node::decode_uuid(&input.id, "Account", "id")?;
         let model = service::set_active(&services(ctx).db, &actor(ctx)?, id, false).await?;
@@ -268,7 +276,7 @@ impl AccountMutation {
     async fn reactivate_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "See the fields of `AccountIdInput`.")] input: AccountIdInput,
     ) -> Result<AccountPayload> {
         let id = node::decode_uuid(&input.id, "Account", "id")?;
         let model = service::set_active(&services(ctx).db, &actor(ctx)?, id, true).await?;
@@ -282,6 +290,7 @@ impl AccountMutation {
     async fn reset_account_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `ResetAccountPasswordInput`.")]
         input: ResetAccountPasswordInput,
     ) -> Result<AccountPayload> {
         let id = node::decode_uuid(&input.id, "Account", "id")?;

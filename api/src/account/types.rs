@@ -29,6 +29,7 @@ pub enum Role {
 /// A person who signs in to the service.
 pub struct Account(pub account::Model);
 
+/// A person who signs in to the service.
 #[Object]
 impl Account {
     /// Global id.

@@ -84,7 +84,7 @@ impl AgencyMutation {
     async fn create_agency(
         &self,
         ctx: &Context<'_>,
-        input: CreateAgencyInput,
+        #[graphql(desc = "See the fields of `CreateAgencyInput`.")] input: CreateAgencyInput,
     ) -> Result<AgencyPayload> {
         let model = service::create_agency(
             &services(ctx).db,
@@ -113,7 +113,7 @@ impl AgencyMutation {
     async fn update_agency(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAgencyInput,
+        #[graphql(desc = "See the fields of `UpdateAgencyInput`.")] input: UpdateAgencyInput,
     ) -> Result<AgencyPayload> {
         let id = node::decode_uuid(&input.id, "Agency", "id")?;
         let model = service::update_agency(

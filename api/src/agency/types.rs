@@ -53,6 +53,8 @@ pub struct AgencyContact {
 /// A partner agency.
 pub struct Agency(pub agency::Model);
 
+/// A partner agency: a university, government office, NGO or other organisation that offers
+/// technologies or services to households.
 #[Object]
 impl Agency {
     /// Global id.

@@ -36,6 +36,7 @@ impl AreaMutation {
     async fn set_area_target_cohort(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `SetAreaTargetCohortInput`.")]
         input: SetAreaTargetCohortInput,
     ) -> Result<SetAreaTargetCohortPayload> {
         if input.codes.is_empty() || input.codes.len() > 100 {

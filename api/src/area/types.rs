@@ -37,6 +37,8 @@ pub enum AreaCohort {
 /// An administrative area keyed by its official DOPA code.
 pub struct Area(pub area::Model);
 
+/// An administrative area (province, district, subdistrict or village) keyed by its official
+/// DOPA code.
 #[Object]
 impl Area {
     /// Global id.

@@ -39,6 +39,7 @@ pub enum AuditAction {
 /// One entry of the audit log.
 pub struct AuditEvent(pub audit_event::Model);
 
+/// One entry of the append-only audit log: who did what to which record, and when.
 #[Object]
 impl AuditEvent {
     /// Global id.

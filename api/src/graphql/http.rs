@@ -10,7 +10,7 @@ use actix_web::{
 };
 use async_graphql::{
     BatchRequest, BatchResponse, Request, Response,
-    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    parser::types::{OperationType, Selection, SelectionSet},
 };
 use serde_json::json;
 
@@ -139,14 +139,14 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Counts aliased fields in a selection set, fragments included once.
-fn count_aliases(set: &SelectionSet, doc: &ExecutableDocument) -> usize {
+fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()
         .map(|item| match &item.node {
             Selection::Field(f) => {
-                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node, doc)
+                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
             }
-            Selection::InlineFragment(fr) => count_aliases(&fr.node.selection_set.node, doc),
+            Selection::InlineFragment(fr) => count_aliases(&fr.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
         .sum()
@@ -182,11 +182,11 @@ fn precheck(request: &Request, state: &AppState, via_get: bool) -> Result<(), Re
     let aliases: usize = doc
         .operations
         .iter()
-        .map(|(_, op)| count_aliases(&op.node.selection_set.node, &doc))
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
         .chain(
             doc.fragments
                 .values()
-                .map(|f| count_aliases(&f.node.selection_set.node, &doc)),
+                .map(|f| count_aliases(&f.node.selection_set.node)),
         )
         .sum();
     if aliases > limits.max_aliases {

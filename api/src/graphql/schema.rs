@@ -14,9 +14,11 @@ use crate::{
     state::SharedServices,
 };
 
+/// What can be read.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(NodeQuery, AccountQuery, AgencyQuery, AreaQuery, AuditQuery);
 
+/// What can be changed. Every mutation takes one `input` and returns a payload.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(AuthMutation, AccountMutation, AgencyMutation, AreaMutation);
 
@@ -46,10 +48,15 @@ pub fn build(services: SharedServices) -> AppSchema {
         .finish()
 }
 
+/// The schema without services: for exporting the SDL and checking its documentation.
+pub fn bare() -> AppSchema {
+    let limits = crate::config::Settings::for_database("sqlite::memory:").limits;
+    builder(&limits).finish()
+}
+
 /// The SDL, sorted, as checked in at the repository root (`schema.graphql`).
 pub fn sdl() -> String {
-    let limits = crate::config::Settings::for_database("sqlite::memory:").limits;
-    sdl_of(&builder(&limits).finish())
+    sdl_of(&bare())
 }
 
 pub fn sdl_of(schema: &AppSchema) -> String {
