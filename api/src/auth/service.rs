@@ -268,6 +268,20 @@ impl AuthService<'_> {
             .exec(&txn)
             .await?;
         let refresh = self.store_refresh_token(&txn, session.id, now).await?;
+        record(
+            &txn,
+            AuditEntry {
+                actor_id: Some(account.id),
+                actor_login: Some(account.login.clone()),
+                action: AuditAction::Update,
+                entity_type: Some("Session"),
+                entity_id: Some(session.id.to_string()),
+                changed_fields: vec!["refreshToken".into()],
+                reason: None,
+                request_id: Some(self.request_id.to_string()),
+            },
+        )
+        .await?;
         txn.commit().await?;
 
         let (access_token, expires_in) = self.keys.issue(account.id, session.id);

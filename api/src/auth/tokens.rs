@@ -201,6 +201,49 @@ mod tests {
         assert!(keys.verify("not a token").is_err());
     }
 
+    /// A key pair made for this test only (never used anywhere else).
+    const TEST_ED25519_PRIVATE: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIIE2nSu/D3G7wX1MJCWiSKOjWyp368tBywa+2QsTMPDE
+-----END PRIVATE KEY-----
+";
+    const TEST_ED25519_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEAnQgIhPguC/72IzgnBNKjQAKHcwmKSUwhz2NF9jqGagI=
+-----END PUBLIC KEY-----
+";
+
+    #[test]
+    fn eddsa_keys_from_files_sign_and_verify_and_refuse_hs256_tokens() {
+        let dir = std::env::temp_dir().join(format!("ppaos-eddsa-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (private, public) = (dir.join("k.pem"), dir.join("k.pub"));
+        std::fs::write(&private, TEST_ED25519_PRIVATE).unwrap();
+        std::fs::write(&public, TEST_ED25519_PUBLIC).unwrap();
+        let vars = std::collections::BTreeMap::from([
+            ("APP_JWT_ALGORITHM".to_string(), "EdDSA".to_string()),
+            ("APP_JWT_KID".to_string(), "ed1".to_string()),
+            (
+                "APP_JWT_PRIVATE_KEY_FILE".to_string(),
+                private.display().to_string(),
+            ),
+            (
+                "APP_JWT_PUBLIC_KEY_FILES".to_string(),
+                format!("ed1={}", public.display()),
+            ),
+        ]);
+        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+        let ed = TokenKeys::from_settings(&settings.jwt).unwrap();
+        let (token, _) = ed.issue(Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(
+            jsonwebtoken::decode_header(&token).unwrap().alg,
+            Algorithm::EdDSA
+        );
+        assert!(ed.verify(&token).is_ok());
+        // Pinned algorithm: an HS256 token is refused even with a known kid.
+        let (hs_token, _) = keys().issue(Uuid::new_v4(), Uuid::new_v4());
+        assert!(ed.verify(&hs_token).is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
     #[test]
     fn refresh_tokens_are_random_and_hashed() {
         let (a, b) = (new_refresh_token(), new_refresh_token());
