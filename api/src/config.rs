@@ -6,6 +6,10 @@ use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 
+/// Development-only PII keys (base64 of 32 bytes), refused in production.
+pub const DEVELOPMENT_PII_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1waWkta2V5LTAxMjM0NTY=";
+pub const DEVELOPMENT_PII_HASH_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1oYXNoLWtleS0wMTIzNDU=";
+
 /// The secret used when `APP_JWT_SECRET` is not set. Good enough for a laptop, refused in
 /// production.
 pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-change-me-0123456789";
@@ -58,7 +62,23 @@ pub struct Settings {
     pub login: LoginSettings,
     /// Delay a DataLoader waits to gather keys into one batch.
     pub dataloader_delay: Duration,
+    pub pii: PiiSettings,
+    /// Password of the `api seed-demo` accounts.
+    pub demo_password: SecretString,
 }
+
+/// Keys protecting national ID numbers (see `pii.rs`).
+#[derive(Debug, Clone)]
+pub struct PiiSettings {
+    /// Key id that encrypts new values.
+    pub key_id: String,
+    /// Key id → 32-byte key.
+    pub keys: BTreeMap<String, Vec<u8>>,
+    pub hash_key: Vec<u8>,
+}
+
+/// The demo accounts' password when `APP_DEMO_PASSWORD` is not set (refused in production).
+pub const DEFAULT_DEMO_PASSWORD: &str = "demo-password-2026";
 
 #[derive(Debug, Clone)]
 pub struct JwtSettings {
@@ -188,6 +208,65 @@ impl Settings {
         }
 
         let introspection = !production && env.parse("APP_INTROSPECTION", true)?;
+
+        let decode_key = |var: &'static str, raw: &str| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(raw.trim())
+                .map_err(|_| ConfigError::new(var, "must be base64"))
+        };
+        let mut pii_keys = BTreeMap::new();
+        for (kid, raw) in env.pairs("APP_PII_KEYS")? {
+            let key = decode_key("APP_PII_KEYS", &raw)?;
+            if key.len() != 32 {
+                return Err(ConfigError::new(
+                    "APP_PII_KEYS",
+                    format!("key '{kid}' must be 32 bytes (base64 of 32 random bytes)"),
+                ));
+            }
+            pii_keys.insert(kid, key);
+        }
+        if pii_keys.is_empty() {
+            if production {
+                return Err(ConfigError::new(
+                    "APP_PII_KEYS",
+                    "production mode needs its own keys: kid=base64(32 random bytes)",
+                ));
+            }
+            pii_keys.insert(
+                "dev".to_string(),
+                decode_key("APP_PII_KEYS", DEVELOPMENT_PII_KEY)?,
+            );
+        }
+        let pii_key_id = env
+            .get("APP_PII_KEY_ID")
+            .unwrap_or_else(|| pii_keys.keys().next_back().cloned().unwrap_or_default());
+        if !pii_keys.contains_key(&pii_key_id) {
+            return Err(ConfigError::new(
+                "APP_PII_KEY_ID",
+                format!("'{pii_key_id}' is not one of APP_PII_KEYS"),
+            ));
+        }
+        let hash_key = match env.get("APP_PII_HASH_KEY") {
+            Some(raw) => decode_key("APP_PII_HASH_KEY", &raw)?,
+            None if production => {
+                return Err(ConfigError::new(
+                    "APP_PII_HASH_KEY",
+                    "production mode needs its own key: base64 of at least 32 random bytes",
+                ));
+            }
+            None => decode_key("APP_PII_HASH_KEY", DEVELOPMENT_PII_HASH_KEY)?,
+        };
+        if hash_key.len() < 32 {
+            return Err(ConfigError::new(
+                "APP_PII_HASH_KEY",
+                "must be at least 32 bytes",
+            ));
+        }
+        let demo_password = env
+            .get("APP_DEMO_PASSWORD")
+            .unwrap_or_else(|| DEFAULT_DEMO_PASSWORD.to_string());
+
         let settings = Settings {
             host: env.get("APP_HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port: env.parse("APP_PORT", 8080u16)?,
@@ -244,6 +323,12 @@ impl Settings {
                 max_lockout: Duration::from_secs(15 * 60),
             },
             dataloader_delay: Duration::from_micros(env.parse("APP_DATALOADER_DELAY_US", 0u64)?),
+            pii: PiiSettings {
+                key_id: pii_key_id,
+                keys: pii_keys,
+                hash_key,
+            },
+            demo_password: SecretString::from(demo_password),
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(
@@ -349,15 +434,30 @@ mod tests {
     fn production_refuses_the_default_secret_and_turns_introspection_off() {
         let err = settings(&[("APP_ENV", "production")]).unwrap_err();
         assert_eq!(err.var, "APP_JWT_SECRET");
+        let secret = (
+            "APP_JWT_SECRET",
+            "a-production-secret-that-is-long-enough-0001",
+        );
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+        let err = settings(&[("APP_ENV", "production"), secret]).unwrap_err();
+        assert_eq!(err.var, "APP_PII_KEYS");
+        let pii_keys = format!("p1={key}");
+        let err = settings(&[
+            ("APP_ENV", "production"),
+            secret,
+            ("APP_PII_KEYS", &pii_keys),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "APP_PII_HASH_KEY");
         let s = settings(&[
             ("APP_ENV", "production"),
-            (
-                "APP_JWT_SECRET",
-                "a-production-secret-that-is-long-enough-0001",
-            ),
+            secret,
+            ("APP_PII_KEYS", &pii_keys),
+            ("APP_PII_HASH_KEY", key),
             ("APP_INTROSPECTION", "true"),
         ])
         .unwrap();
+        assert_eq!(s.pii.key_id, "p1");
         assert!(!s.limits.introspection);
     }
 

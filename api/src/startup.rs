@@ -15,7 +15,6 @@ use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
 use crate::{
-    auth::tokens::TokenKeys,
     config::Settings,
     db,
     graphql::{self, schema::AppSchema},
@@ -31,8 +30,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
-        let keys = TokenKeys::from_settings(&settings.jwt)?;
-        let services = Arc::new(Services { db, keys, settings });
+        let services = Arc::new(Services::new(settings, db)?);
         let schema = graphql::schema::build(services.clone());
         Ok(Self { services, schema })
     }

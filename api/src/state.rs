@@ -4,12 +4,30 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::tokens::TokenKeys, config::Settings};
+use crate::{auth::tokens::TokenKeys, config::Settings, pii::PiiCipher};
 
 pub struct Services {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    pub pii: PiiCipher,
     pub settings: Settings,
+}
+
+impl Services {
+    pub fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let keys = TokenKeys::from_settings(&settings.jwt)?;
+        let pii = PiiCipher::new(
+            &settings.pii.key_id,
+            &settings.pii.keys,
+            &settings.pii.hash_key,
+        )?;
+        Ok(Self {
+            db,
+            keys,
+            pii,
+            settings,
+        })
+    }
 }
 
 pub type SharedServices = Arc<Services>;

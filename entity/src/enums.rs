@@ -116,3 +116,190 @@ pub enum AuditAction {
 /// A list of strings kept in one JSON column (area scopes, changed field names).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
 pub struct StringList(pub Vec<String>);
+
+/// Where a household record came from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum HouseholdSource {
+    #[sea_orm(string_value = "TPMAP")]
+    Tpmap,
+    #[sea_orm(string_value = "BMN_SURVEY")]
+    BmnSurvey,
+    #[sea_orm(string_value = "WELFARE_CARD")]
+    WelfareCard,
+    #[sea_orm(string_value = "PPPCONNEXT")]
+    Pppconnext,
+    #[sea_orm(string_value = "FIELD_DISCOVERY")]
+    FieldDiscovery,
+    #[sea_orm(string_value = "PARTNER_IMPORT")]
+    PartnerImport,
+}
+
+/// Household lifecycle (DOMAIN.md).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum HouseholdStatus {
+    #[sea_orm(string_value = "DISCOVERED")]
+    Discovered,
+    #[sea_orm(string_value = "VERIFIED")]
+    Verified,
+    #[sea_orm(string_value = "ENROLLED")]
+    Enrolled,
+    #[sea_orm(string_value = "GRADUATED")]
+    Graduated,
+    #[sea_orm(string_value = "NOT_ELIGIBLE")]
+    NotEligible,
+    #[sea_orm(string_value = "NOT_FOUND")]
+    NotFound,
+    #[sea_orm(string_value = "DUPLICATE")]
+    Duplicate,
+    #[sea_orm(string_value = "EXITED")]
+    Exited,
+}
+
+impl HouseholdStatus {
+    /// The lifecycle: DISCOVERED → VERIFIED → ENROLLED → GRADUATED; DISCOVERED → NOT_ELIGIBLE,
+    /// NOT_FOUND or DUPLICATE; ENROLLED → EXITED; GRADUATED → ENROLLED (relapse).
+    pub fn can_become(self, to: HouseholdStatus) -> bool {
+        use HouseholdStatus::*;
+        matches!(
+            (self, to),
+            (Discovered, Verified)
+                | (Discovered, NotEligible)
+                | (Discovered, NotFound)
+                | (Discovered, Duplicate)
+                | (Verified, Enrolled)
+                | (Enrolled, Graduated)
+                | (Enrolled, Exited)
+                | (Graduated, Enrolled)
+        )
+    }
+}
+
+/// A person's place in a household.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum MembershipRole {
+    #[sea_orm(string_value = "HEAD")]
+    Head,
+    #[sea_orm(string_value = "SPOUSE")]
+    Spouse,
+    #[sea_orm(string_value = "CHILD")]
+    Child,
+    #[sea_orm(string_value = "ELDER")]
+    Elder,
+    #[sea_orm(string_value = "OTHER_RELATIVE")]
+    OtherRelative,
+    #[sea_orm(string_value = "NON_RELATIVE")]
+    NonRelative,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Sex {
+    #[sea_orm(string_value = "MALE")]
+    Male,
+    #[sea_orm(string_value = "FEMALE")]
+    Female,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+    #[sea_orm(string_value = "UNKNOWN")]
+    Unknown,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum IdType {
+    #[sea_orm(string_value = "THAI_NATIONAL_ID")]
+    ThaiNationalId,
+    #[sea_orm(string_value = "NON_THAI_ID")]
+    NonThaiId,
+    #[sea_orm(string_value = "NONE")]
+    None,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum ConsentPurpose {
+    #[sea_orm(string_value = "REGISTRATION")]
+    Registration,
+    #[sea_orm(string_value = "CASE_MANAGEMENT")]
+    CaseManagement,
+    #[sea_orm(string_value = "REFERRAL")]
+    Referral,
+    #[sea_orm(string_value = "RESEARCH")]
+    Research,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ConsentStatus {
+    #[sea_orm(string_value = "GIVEN")]
+    Given,
+    #[sea_orm(string_value = "REFUSED")]
+    Refused,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+}
+
+/// Legal basis under the Personal Data Protection Act (PDPA) section 24/26.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum LegalBasis {
+    #[sea_orm(string_value = "CONSENT")]
+    Consent,
+    #[sea_orm(string_value = "PUBLIC_TASK")]
+    PublicTask,
+    #[sea_orm(string_value = "VITAL_INTEREST")]
+    VitalInterest,
+    #[sea_orm(string_value = "LEGAL_OBLIGATION")]
+    LegalObligation,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum DuplicateReason {
+    #[sea_orm(string_value = "SAME_ID_HASH")]
+    SameIdHash,
+    #[sea_orm(string_value = "SIMILAR_NAME")]
+    SimilarName,
+    #[sea_orm(string_value = "SAME_PHONE")]
+    SamePhone,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DuplicateStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "MERGED")]
+    Merged,
+    #[sea_orm(string_value = "NOT_DUPLICATE")]
+    NotDuplicate,
+}
+
+/// Agency types and purposes kept in JSON columns of a consent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct UuidList(pub Vec<uuid::Uuid>);

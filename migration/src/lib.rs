@@ -8,6 +8,13 @@ mod m20261124_000003_create_account;
 mod m20261124_000004_create_auth_session;
 mod m20261124_000005_create_login_throttle;
 mod m20261124_000006_create_audit_event;
+mod m20261124_000007_create_household;
+mod m20261124_000008_create_person;
+mod m20261124_000009_create_membership;
+mod m20261124_000010_create_household_status_event;
+mod m20261124_000011_create_consent;
+mod m20261124_000012_create_potential_duplicate;
+mod m20261124_000013_create_idempotency_key;
 
 pub struct Migrator;
 
@@ -21,6 +28,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_auth_session::Migration),
             Box::new(m20261124_000005_create_login_throttle::Migration),
             Box::new(m20261124_000006_create_audit_event::Migration),
+            Box::new(m20261124_000007_create_household::Migration),
+            Box::new(m20261124_000008_create_person::Migration),
+            Box::new(m20261124_000009_create_membership::Migration),
+            Box::new(m20261124_000010_create_household_status_event::Migration),
+            Box::new(m20261124_000011_create_consent::Migration),
+            Box::new(m20261124_000012_create_potential_duplicate::Migration),
+            Box::new(m20261124_000013_create_idempotency_key::Migration),
         ]
     }
 }

@@ -111,6 +111,16 @@ impl Area {
         out
     }
 
+    /// How many households in this area you may see (all lifecycle states).
+    async fn household_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(loader(ctx)
+            .load_one(crate::household::loader::HouseholdCountIn(
+                self.0.code.clone(),
+            ))
+            .await?
+            .unwrap_or(0) as i64)
+    }
+
     /// The areas directly inside this one, by code.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn children(

@@ -40,3 +40,89 @@ pub fn for_request(
     let scope = Scope::for_viewer(&viewer);
     std::sync::Arc::new(DataLoader::new(DbLoader { db, viewer, scope }, spawn_batch).delay(delay))
 }
+
+/// Defines a loader for one page of children per parent (one windowed statement for all
+/// parents in a batch) and a loader for their counts (one `GROUP BY`).
+///
+/// `child_page_loader!(PageKey, CountKey, entity_module, ParentColumn, KeyColumn, |loader| select)`
+/// where `select` is the scoped base query of the children.
+#[macro_export]
+macro_rules! child_page_loader {
+    ($key:ident, $count:ident, $entity:ident, $parent:ident, $keycol:ident, |$loader:ident| $select:expr) => {
+        /// One page of children of a parent.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct $key {
+            pub parent: uuid::Uuid,
+            pub page: $crate::graphql::pagination::PageArgs,
+        }
+
+        impl async_graphql::dataloader::Loader<$key> for $crate::graphql::loaders::DbLoader {
+            type Value = $crate::graphql::pagination::Page<entity::$entity::Model>;
+            type Error = async_graphql::Error;
+
+            async fn load(
+                &self,
+                keys: &[$key],
+            ) -> Result<std::collections::HashMap<$key, Self::Value>, Self::Error> {
+                let $loader = self;
+                let mut by_page: std::collections::HashMap<
+                    &$crate::graphql::pagination::PageArgs,
+                    Vec<uuid::Uuid>,
+                > = std::collections::HashMap::new();
+                for key in keys {
+                    by_page.entry(&key.page).or_default().push(key.parent);
+                }
+                let mut out = std::collections::HashMap::new();
+                for (page, parents) in by_page {
+                    let mut pages = $crate::graphql::pagination::fetch_child_pages(
+                        &self.db,
+                        $select,
+                        entity::$entity::Column::$parent,
+                        parents.iter().map(|p| sea_orm::Value::from(*p)).collect(),
+                        $crate::graphql::pagination::Keyset::uuid(entity::$entity::Column::$keycol),
+                        page,
+                    )
+                    .await?;
+                    for parent in parents {
+                        let rows = pages.remove(&parent.to_string()).unwrap_or_default();
+                        out.insert(
+                            $key {
+                                parent,
+                                page: page.clone(),
+                            },
+                            rows,
+                        );
+                    }
+                }
+                Ok(out)
+            }
+        }
+
+        /// How many children a parent has.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $count(pub uuid::Uuid);
+
+        impl async_graphql::dataloader::Loader<$count> for $crate::graphql::loaders::DbLoader {
+            type Value = u64;
+            type Error = async_graphql::Error;
+
+            async fn load(
+                &self,
+                keys: &[$count],
+            ) -> Result<std::collections::HashMap<$count, u64>, Self::Error> {
+                let $loader = self;
+                let counts = $crate::graphql::pagination::count_children(
+                    &self.db,
+                    $select,
+                    entity::$entity::Column::$parent,
+                    keys.iter().map(|k| sea_orm::Value::from(k.0)).collect(),
+                )
+                .await?;
+                Ok(keys
+                    .iter()
+                    .map(|k| (*k, counts.get(&k.0.to_string()).copied().unwrap_or(0)))
+                    .collect())
+            }
+        }
+    };
+}

@@ -1,8 +1,8 @@
 //! Relay object identification: `node(id:)` and `nodes(ids:)`. Each type resolves through the
 //! same scoped loaders as its typed fields, so `node` can never see more than they do.
 use async_graphql::{Context, ID, Interface, Object, Result};
-use entity::audit_event;
-use sea_orm::EntityTrait;
+use entity::{audit_event, enums::Role};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{
@@ -10,10 +10,17 @@ use crate::{
     agency::{loader::AgencyId, types::Agency},
     area::{loader::AreaCode, types::Area},
     audit::types::AuditEvent,
+    auth::Scope,
     error::ApiError,
     graphql::{
         context::{loader, services, viewer},
         node,
+    },
+    household::{
+        duplicates::visible_duplicates,
+        loader::HouseholdId,
+        service::find_person,
+        types::{Household, Person, PotentialDuplicate},
     },
 };
 
@@ -25,6 +32,9 @@ pub enum Node {
     Agency(Agency),
     Area(Area),
     AuditEvent(AuditEvent),
+    Household(Household),
+    Person(Person),
+    PotentialDuplicate(PotentialDuplicate),
 }
 
 async fn resolve(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
@@ -64,6 +74,32 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
                 .map(|m| Node::AuditEvent(AuditEvent(m))),
             None => None,
         },
+        "Household" => match uuid() {
+            Some(u) => loader
+                .load_one(HouseholdId(u))
+                .await?
+                .map(|m| Node::Household(Household(m))),
+            None => None,
+        },
+        "Person" => match uuid() {
+            Some(u) => match find_person(&services(ctx).db, &Scope::for_viewer(viewer), u).await {
+                Ok(p) => Some(Node::Person(Person(p))),
+                Err(ApiError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        },
+        "PotentialDuplicate" if matches!(viewer.role(), Some(Role::Admin | Role::Coordinator)) => {
+            match uuid() {
+                Some(u) => visible_duplicates(&Scope::for_viewer(viewer))
+                    .filter(entity::potential_duplicate::Column::Id.eq(u))
+                    .one(&services(ctx).db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::PotentialDuplicate(PotentialDuplicate(m))),
+                None => None,
+            }
+        }
         _ => None,
     })
 }

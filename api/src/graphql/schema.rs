@@ -10,17 +10,33 @@ use crate::{
     area::{mutation::AreaMutation, query::AreaQuery},
     audit::query::AuditQuery,
     config::Limits,
+    consent::mutation::ConsentMutation,
     graphql::{extensions::ErrorCodes, node_query::NodeQuery},
+    household::{mutation::HouseholdMutation, query::HouseholdQuery},
     state::SharedServices,
 };
 
 /// What can be read.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(NodeQuery, AccountQuery, AgencyQuery, AreaQuery, AuditQuery);
+pub struct QueryRoot(
+    NodeQuery,
+    AccountQuery,
+    AgencyQuery,
+    AreaQuery,
+    AuditQuery,
+    HouseholdQuery,
+);
 
 /// What can be changed. Every mutation takes one `input` and returns a payload.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AuthMutation, AccountMutation, AgencyMutation, AreaMutation);
+pub struct MutationRoot(
+    AuthMutation,
+    AccountMutation,
+    AgencyMutation,
+    AreaMutation,
+    HouseholdMutation,
+    ConsentMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -1,0 +1,5 @@
+//! Consents: what a household agreed to share, for which purposes, with whom; and the
+//! fail-closed check partner-agency reads go through.
+pub mod mutation;
+pub mod service;
+pub mod types;

@@ -1,0 +1,392 @@
+//! Potential duplicates: flagged when a person is registered who looks like someone already in
+//! the registry, and resolved by a coordinator (MERGE or NOT_DUPLICATE).
+use std::collections::HashSet;
+
+use chrono::Utc;
+use entity::{
+    enums::{AuditAction, DuplicateReason, DuplicateStatus, HouseholdStatus, MembershipRole},
+    household, household_external_id, household_status_event, membership, person,
+    potential_duplicate,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, QueryTrait, Set, TransactionTrait, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{
+    service::{find_household, record_status, visible_households},
+    validate::CheckedPerson,
+};
+use crate::{
+    audit::service::{Actor, AuditEntry, record},
+    auth::Scope,
+    error::{ApiError, ApiResult},
+};
+
+/// Two Thai names are "similar" when, normalised, they differ by at most 2 characters
+/// (typos, tone marks, spelling variants); short names must match more closely.
+pub fn similar_names(a: &str, b: &str) -> bool {
+    let distance = strsim::levenshtein(a, b);
+    let shorter = a.chars().count().min(b.chars().count());
+    distance == 0 || (shorter >= 6 && distance <= 2) || (shorter >= 3 && distance <= 1)
+}
+
+/// Flags households that hold someone like one of `persons` (the new members of `household_id`):
+/// same village, similar name and the same birth year; or the same phone number.
+pub async fn flag_similar(
+    conn: &impl ConnectionTrait,
+    household_id: Uuid,
+    village_code: &str,
+    persons: &[(Uuid, CheckedPerson)],
+) -> ApiResult<()> {
+    let mut found: Vec<(DuplicateReason, Uuid, Uuid, Uuid)> = Vec::new(); // reason, person, other person, other household
+
+    let years: Vec<i32> = persons.iter().filter_map(|(_, p)| p.birth_year).collect();
+    if !years.is_empty() {
+        let village_households = household::Entity::find()
+            .select_only()
+            .column(household::Column::Id)
+            .filter(household::Column::VillageCode.eq(village_code))
+            .filter(household::Column::Id.ne(household_id))
+            .filter(household::Column::Status.ne(HouseholdStatus::Duplicate))
+            .into_query();
+        let candidates = membership::Entity::find()
+            .filter(membership::Column::HouseholdId.in_subquery(village_households))
+            .filter(membership::Column::EndDate.is_null())
+            .find_also_related(person::Entity)
+            .filter(person::Column::BirthYear.is_in(years))
+            .all(conn)
+            .await?;
+        for (m, other) in candidates {
+            let Some(other) = other else { continue };
+            for (id, p) in persons {
+                if p.birth_year == other.birth_year && similar_names(&p.name_key, &other.name_key) {
+                    found.push((DuplicateReason::SimilarName, *id, other.id, m.household_id));
+                }
+            }
+        }
+    }
+
+    let phones: Vec<String> = persons
+        .iter()
+        .filter_map(|(_, p)| p.phone.clone())
+        .collect();
+    if !phones.is_empty() {
+        let candidates = membership::Entity::find()
+            .filter(membership::Column::HouseholdId.ne(household_id))
+            .filter(membership::Column::EndDate.is_null())
+            .find_also_related(person::Entity)
+            .filter(person::Column::Phone.is_in(phones))
+            .all(conn)
+            .await?;
+        for (m, other) in candidates {
+            let Some(other) = other else { continue };
+            for (id, p) in persons {
+                if p.phone.is_some() && p.phone == other.phone {
+                    found.push((DuplicateReason::SamePhone, *id, other.id, m.household_id));
+                }
+            }
+        }
+    }
+
+    let mut seen = HashSet::new();
+    for (reason, person_id, other_person, other_household) in found {
+        if !seen.insert((reason, other_household)) {
+            continue;
+        }
+        let exists = potential_duplicate::Entity::find()
+            .filter(potential_duplicate::Column::HouseholdId.eq(household_id))
+            .filter(potential_duplicate::Column::OtherHouseholdId.eq(other_household))
+            .filter(potential_duplicate::Column::Reason.eq(reason))
+            .one(conn)
+            .await?
+            .is_some();
+        if exists {
+            continue;
+        }
+        potential_duplicate::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            reason: Set(reason),
+            household_id: Set(household_id),
+            other_household_id: Set(other_household),
+            person_id: Set(Some(person_id)),
+            other_person_id: Set(Some(other_person)),
+            status: Set(DuplicateStatus::Open),
+            resolution: Set(None),
+            survivor_household_id: Set(None),
+            resolved_by: Set(None),
+            resolved_at: Set(None),
+            note: Set(None),
+            created_at: Set(Utc::now()),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Potential duplicates whose two households are both inside the scope.
+pub fn visible_duplicates(scope: &Scope) -> sea_orm::Select<potential_duplicate::Entity> {
+    let households = || {
+        visible_households(scope)
+            .select_only()
+            .column(household::Column::Id)
+            .into_query()
+    };
+    potential_duplicate::Entity::find()
+        .filter(potential_duplicate::Column::HouseholdId.in_subquery(households()))
+        .filter(potential_duplicate::Column::OtherHouseholdId.in_subquery(households()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    Merge,
+    NotDuplicate,
+}
+
+/// Resolves a potential duplicate. MERGE keeps `survivor` (by default the household
+/// registered first), moves the other's members and status history into it, ends the
+/// membership of the matched person (they are already in the survivor), and marks the other
+/// DUPLICATE with `mergedInto` pointing at the survivor.
+pub async fn resolve_duplicate(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    id: Uuid,
+    resolution: Resolution,
+    survivor: Option<Uuid>,
+    note: Option<String>,
+) -> ApiResult<potential_duplicate::Model> {
+    let dup = visible_duplicates(scope)
+        .filter(potential_duplicate::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("potential duplicate"))?;
+    if dup.status != DuplicateStatus::Open {
+        return Err(ApiError::bad_input(
+            "id",
+            "this potential duplicate is resolved already",
+        ));
+    }
+    let note = super::validate::text(note.as_deref(), "note", 1000)?;
+    let now = Utc::now();
+
+    if resolution == Resolution::NotDuplicate {
+        let txn = db.begin().await?;
+        close(
+            &txn,
+            &dup,
+            DuplicateStatus::NotDuplicate,
+            "NOT_DUPLICATE",
+            None,
+            actor,
+            note,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        return potential_duplicate::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(ApiError::NotFound("potential duplicate"));
+    }
+
+    let survivor_id = survivor.unwrap_or(dup.other_household_id);
+    let loser_id = if survivor_id == dup.household_id {
+        dup.other_household_id
+    } else if survivor_id == dup.other_household_id {
+        dup.household_id
+    } else {
+        return Err(ApiError::bad_input(
+            "survivorHouseholdId",
+            "must be one of the two households",
+        ));
+    };
+    let loser = find_household(db, scope, loser_id).await?;
+    let survivor_row = find_household(db, scope, survivor_id).await?;
+    if !loser.status.can_become(HouseholdStatus::Duplicate) {
+        return Err(ApiError::bad_input(
+            "survivorHouseholdId",
+            "only a DISCOVERED household can be merged into another; keep that one instead",
+        ));
+    }
+    let matched_person = if loser_id == dup.household_id {
+        dup.person_id
+    } else {
+        dup.other_person_id
+    };
+
+    let txn = db.begin().await?;
+    let res = household::Entity::update_many()
+        .col_expr(
+            household::Column::Status,
+            Expr::value(HouseholdStatus::Duplicate),
+        )
+        .col_expr(household::Column::MergedIntoId, Expr::value(survivor_id))
+        .col_expr(household::Column::Version, Expr::value(loser.version + 1))
+        .col_expr(household::Column::UpdatedAt, Expr::value(now))
+        .col_expr(household::Column::UpdatedBy, Expr::value(actor.id))
+        .filter(household::Column::Id.eq(loser_id))
+        .filter(household::Column::Version.eq(loser.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        txn.rollback().await?;
+        return Err(ApiError::Conflict(
+            "the household changed meanwhile; try again".into(),
+        ));
+    }
+    household::Entity::update_many()
+        .col_expr(
+            household::Column::Version,
+            Expr::value(survivor_row.version + 1),
+        )
+        .col_expr(household::Column::UpdatedAt, Expr::value(now))
+        .filter(household::Column::Id.eq(survivor_id))
+        .exec(&txn)
+        .await?;
+    // The matched person is the survivor's member already: their copy leaves.
+    if let Some(person) = matched_person {
+        membership::Entity::update_many()
+            .col_expr(membership::Column::EndDate, Expr::value(now.date_naive()))
+            .col_expr(
+                membership::Column::EndReason,
+                Expr::value("merged duplicate"),
+            )
+            .filter(membership::Column::HouseholdId.eq(loser_id))
+            .filter(membership::Column::PersonId.eq(person))
+            .filter(membership::Column::EndDate.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    // Everyone else moves; the survivor keeps its own head.
+    membership::Entity::update_many()
+        .col_expr(
+            membership::Column::Role,
+            Expr::value(MembershipRole::OtherRelative),
+        )
+        .filter(membership::Column::HouseholdId.eq(loser_id))
+        .filter(membership::Column::Role.eq(MembershipRole::Head))
+        .filter(membership::Column::EndDate.is_null())
+        .exec(&txn)
+        .await?;
+    membership::Entity::update_many()
+        .col_expr(membership::Column::HouseholdId, Expr::value(survivor_id))
+        .filter(membership::Column::HouseholdId.eq(loser_id))
+        .exec(&txn)
+        .await?;
+    household_status_event::Entity::update_many()
+        .col_expr(
+            household_status_event::Column::HouseholdId,
+            Expr::value(survivor_id),
+        )
+        .filter(household_status_event::Column::HouseholdId.eq(loser_id))
+        .exec(&txn)
+        .await?;
+    household_external_id::Entity::update_many()
+        .col_expr(
+            household_external_id::Column::HouseholdId,
+            Expr::value(survivor_id),
+        )
+        .filter(household_external_id::Column::HouseholdId.eq(loser_id))
+        .exec(&txn)
+        .await?;
+    let reason = format!(
+        "merged into {}",
+        crate::graphql::node::encode("Household", survivor_id).0
+    );
+    record_status(
+        &txn,
+        loser_id,
+        Some(loser.status),
+        HouseholdStatus::Duplicate,
+        Some(&reason),
+        actor,
+        None,
+    )
+    .await?;
+    close(
+        &txn,
+        &dup,
+        DuplicateStatus::Merged,
+        "MERGE",
+        Some(survivor_id),
+        actor,
+        note,
+        now,
+    )
+    .await?;
+    record(
+        &txn,
+        AuditEntry::by(actor, AuditAction::Transition)
+            .entity("Household", loser_id)
+            .fields(["status", "mergedInto", "members"])
+            .reason(reason),
+    )
+    .await?;
+    txn.commit().await?;
+    potential_duplicate::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("potential duplicate"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn close(
+    conn: &impl ConnectionTrait,
+    dup: &potential_duplicate::Model,
+    status: DuplicateStatus,
+    resolution: &str,
+    survivor: Option<Uuid>,
+    actor: &Actor,
+    note: Option<String>,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<()> {
+    let res = potential_duplicate::Entity::update_many()
+        .col_expr(potential_duplicate::Column::Status, Expr::value(status))
+        .col_expr(
+            potential_duplicate::Column::Resolution,
+            Expr::value(resolution),
+        )
+        .col_expr(
+            potential_duplicate::Column::SurvivorHouseholdId,
+            Expr::value(survivor),
+        )
+        .col_expr(
+            potential_duplicate::Column::ResolvedBy,
+            Expr::value(actor.id),
+        )
+        .col_expr(potential_duplicate::Column::ResolvedAt, Expr::value(now))
+        .col_expr(potential_duplicate::Column::Note, Expr::value(note))
+        .filter(potential_duplicate::Column::Id.eq(dup.id))
+        .filter(potential_duplicate::Column::Status.eq(DuplicateStatus::Open))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::Conflict(
+            "this potential duplicate was resolved meanwhile".into(),
+        ));
+    }
+    record(
+        conn,
+        AuditEntry::by(actor, AuditAction::Update)
+            .entity("PotentialDuplicate", dup.id)
+            .fields(["status", "resolution"]),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::similar_names;
+
+    #[test]
+    fn thai_names_one_or_two_letters_apart_are_similar() {
+        assert!(similar_names("สมชาย ใจดี", "สมชาย ใจดี"));
+        assert!(similar_names("สมชาย ใจดี", "สมชาญ ใจดี"));
+        assert!(similar_names("สมชาย ใจดี", "สมชาย ใจดีี"));
+        assert!(!similar_names("สมชาย ใจดี", "สมหญิง ใจดี"));
+        assert!(!similar_names("ab", "ac"));
+    }
+}

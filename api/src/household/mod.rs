@@ -1,0 +1,9 @@
+//! The household registry: households, persons and memberships; the lifecycle; duplicates;
+//! protected personal data; imports and demo data.
+pub mod duplicates;
+pub mod loader;
+pub mod mutation;
+pub mod query;
+pub mod service;
+pub mod types;
+pub mod validate;
