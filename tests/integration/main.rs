@@ -8,6 +8,8 @@ mod areas;
 mod audit;
 mod auth;
 mod authorization_matrix;
+mod consent;
+mod households;
 mod http;
 mod n_plus_one;
 mod pagination;

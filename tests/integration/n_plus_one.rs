@@ -64,3 +64,71 @@ async fn districts_with_their_subdistricts_take_the_same_statements_at_5_and_50(
     assert_eq!(data["areas"]["edges"].as_array().unwrap().len(), 50);
     assert_eq!(small, large);
 }
+
+#[actix_web::test]
+async fn households_with_members_persons_and_history_take_the_same_statements_at_5_and_50() {
+    use crate::helpers::fixtures::{LAMPANG_VILLAGE, household_input, seed_villages};
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let pii = &app.state.services.pii;
+    for i in 0..55u64 {
+        let mut input = household_input(LAMPANG_VILLAGE, &format!("คนที่{i}"), 1000 + i);
+        input["members"].as_array_mut().unwrap().push(json!({ "role": "CHILD", "person": { "givenName": format!("ลูก{i}"), "familyName": "ใจดี" } }));
+        let parsed = api::household::validate::HouseholdInput {
+            village_code: LAMPANG_VILLAGE.into(),
+            house_number: None,
+            address: None,
+            lat: None,
+            lng: None,
+            source: entity::enums::HouseholdSource::Tpmap,
+            household_size: None,
+            external_ids: vec![],
+            client_created_at: None,
+            members: input["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| api::household::validate::MemberInput {
+                    role: if m["role"] == "HEAD" {
+                        entity::enums::MembershipRole::Head
+                    } else {
+                        entity::enums::MembershipRole::Child
+                    },
+                    start_date: None,
+                    person: api::household::validate::PersonInput {
+                        given_name: m["person"]["givenName"].as_str().unwrap().into(),
+                        family_name: "ใจดี".into(),
+                        national_id: m["person"]["nationalId"].as_str().map(str::to_string),
+                        ..Default::default()
+                    },
+                })
+                .collect(),
+        };
+        api::household::service::register_household(
+            &app.db,
+            pii,
+            &api::auth::Scope::All,
+            &api::audit::service::Actor::system("test"),
+            parsed,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let q = "query($n: Int!) { households(first: $n) { totalCount edges { node { id village { nameTh } externalIds { value }
+        members { totalCount nodes { role person { givenName nationalIdMasked } } }
+        statusHistory(first: 3) { totalCount nodes { toStatus actor { login } } } } } } }";
+    let (small, data5) = statements_for(&app, &coordinator.token, q, json!({ "n": 5 })).await;
+    let (large, data50) = statements_for(&app, &coordinator.token, q, json!({ "n": 50 })).await;
+    assert_eq!(data5["households"]["edges"].as_array().unwrap().len(), 5);
+    assert_eq!(data50["households"]["edges"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        data50["households"]["edges"][49]["node"]["members"]["totalCount"],
+        2
+    );
+    assert_eq!(
+        small, large,
+        "statements at first:5 = {small}, at first:50 = {large}"
+    );
+}

@@ -44,11 +44,11 @@ pub fn for_request(
 /// Defines a loader for one page of children per parent (one windowed statement for all
 /// parents in a batch) and a loader for their counts (one `GROUP BY`).
 ///
-/// `child_page_loader!(PageKey, CountKey, entity_module, ParentColumn, KeyColumn, |loader| select)`
+/// `child_page_loader!(PageKey, CountKey, entity_module, ParentColumn, KeyColumn, select)`
 /// where `select` is the scoped base query of the children.
 #[macro_export]
 macro_rules! child_page_loader {
-    ($key:ident, $count:ident, $entity:ident, $parent:ident, $keycol:ident, |$loader:ident| $select:expr) => {
+    ($key:ident, $count:ident, $entity:ident, $parent:ident, $keycol:ident, $select:expr) => {
         /// One page of children of a parent.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $key {
@@ -64,7 +64,6 @@ macro_rules! child_page_loader {
                 &self,
                 keys: &[$key],
             ) -> Result<std::collections::HashMap<$key, Self::Value>, Self::Error> {
-                let $loader = self;
                 let mut by_page: std::collections::HashMap<
                     &$crate::graphql::pagination::PageArgs,
                     Vec<uuid::Uuid>,
@@ -110,7 +109,6 @@ macro_rules! child_page_loader {
                 &self,
                 keys: &[$count],
             ) -> Result<std::collections::HashMap<$count, u64>, Self::Error> {
-                let $loader = self;
                 let counts = $crate::graphql::pagination::count_children(
                     &self.db,
                     $select,

@@ -87,7 +87,7 @@ child_page_loader!(
     membership,
     HouseholdId,
     Id,
-    |_l| { membership::Entity::find().filter(membership::Column::EndDate.is_null()) }
+    membership::Entity::find().filter(membership::Column::EndDate.is_null())
 );
 child_page_loader!(
     AllMembersOf,
@@ -95,7 +95,7 @@ child_page_loader!(
     membership,
     HouseholdId,
     Id,
-    |_l| membership::Entity::find()
+    membership::Entity::find()
 );
 child_page_loader!(
     StatusHistoryOf,
@@ -103,11 +103,16 @@ child_page_loader!(
     household_status_event,
     HouseholdId,
     Id,
-    |_l| { entity::household_status_event::Entity::find() }
+    entity::household_status_event::Entity::find()
 );
-child_page_loader!(ConsentsOf, ConsentCount, consent, HouseholdId, Id, |_l| {
+child_page_loader!(
+    ConsentsOf,
+    ConsentCount,
+    consent,
+    HouseholdId,
+    Id,
     entity::consent::Entity::find()
-});
+);
 
 /// Households inside an area (code prefix) that the viewer may see.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -125,3 +125,57 @@ pub async fn insert_account_row(app: &TestApp, agency: Uuid, login: &str) -> acc
     .await
     .expect("bulk account")
 }
+
+/// Villages the registry tests use: two in Wiang Nuea and one in Hua Wiang (Mueang Lampang),
+/// one in Sateng (Mueang Yala).
+pub const LAMPANG_VILLAGE: &str = "52010101";
+pub const LAMPANG_VILLAGE_2: &str = "52010102";
+pub const YALA_VILLAGE: &str = "95010101";
+
+pub async fn seed_villages(app: &TestApp) {
+    let csv = "code,level,parent_code,name_th,name_en,postal_code,lat,lng,region\n\
+               52010101,VILLAGE,520101,บ้านเวียงเหนือ,Ban Wiang Nuea,,,,\n\
+               52010102,VILLAGE,520101,บ้านป่าขาม,Ban Pa Kham,,,,\n\
+               52010201,VILLAGE,520102,บ้านหัวเวียง,Ban Hua Wiang,,,,\n\
+               95010101,VILLAGE,950101,บ้านสะเตง,Ban Sateng,,,,\n";
+    let report = api::area::service::import_areas(&app.db, csv.as_bytes())
+        .await
+        .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+}
+
+/// A valid 13-digit Thai national ID derived from `n` (check digit computed).
+pub fn thai_id(n: u64) -> String {
+    let body = format!("{:012}", 100_000_000_000u64 + n % 900_000_000_000);
+    let sum: u32 = body
+        .chars()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap() * (13 - i as u32))
+        .sum();
+    format!("{body}{}", (11 - sum % 11) % 10)
+}
+
+/// Registers a household through GraphQL and returns the response's `household` object.
+pub async fn register(app: &TestApp, token: &str, input: serde_json::Value) -> serde_json::Value {
+    let res = app
+        .gql(
+            Some(token),
+            super::REGISTER,
+            serde_json::json!({ "i": input }),
+        )
+        .await;
+    res.data("/registerHousehold").clone()
+}
+
+/// A household input with valid defaults: one head in `village`.
+pub fn household_input(village: &str, head_given: &str, id_seed: u64) -> serde_json::Value {
+    serde_json::json!({
+        "villageCode": village,
+        "source": "TPMAP",
+        "houseNumber": format!("{}/1", id_seed % 1000),
+        "members": [{ "role": "HEAD", "person": {
+            "givenName": head_given, "familyName": "ใจดี", "sex": "FEMALE",
+            "birthDate": "1970-05-01", "nationalId": thai_id(id_seed)
+        }}]
+    })
+}

@@ -19,6 +19,13 @@ use serde_json::{Value, json};
 
 pub use db::TestDb;
 
+/// The registration mutation with what tests read back.
+pub const REGISTER: &str = "mutation($i: RegisterHouseholdInput!) { registerHousehold(input: $i) {
+  household { id status version villageCode houseNumber
+    members { totalCount nodes { id role person { id givenName familyName nationalIdMasked birthYear version } } }
+    statusHistory { nodes { fromStatus toStatus reason } } }
+  potentialDuplicates { id reason status household { id } otherHousehold { id } } } }";
+
 /// Password every fixture account gets.
 pub const PASSWORD: &str = "mango sticky rice 42";
 
