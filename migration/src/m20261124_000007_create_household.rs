@@ -3,6 +3,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+// Iden names mirror the column names, so `HouseholdSize` keeps its prefix.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Household {
     Table,
