@@ -1,6 +1,10 @@
 //! The command line: `api [serve]`, `api migrate`, `api account create`, `api print-schema`,
-//! `api import areas FILE.csv`.
-use std::{io::BufRead, path::PathBuf};
+//! `api import areas FILE.csv`, `api import households FILE.csv`, `api seed-demo`.
+use std::{
+    io::BufRead,
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use entity::enums::Role;
@@ -9,8 +13,14 @@ use crate::{
     account::service::{NewAccount, create_account},
     area::service::import_areas,
     audit::service::Actor,
+    auth::Scope,
     config::Settings,
     db,
+    household::{
+        demo::{DemoOptions, seed_demo},
+        import::{ImportOutcome, ImportProgress, ImportRowResult, ImportTotals, import_households},
+    },
+    pii::PiiCipher,
     startup::Application,
 };
 
@@ -38,6 +48,14 @@ pub enum Command {
     Import {
         #[command(subcommand)]
         command: ImportCommand,
+    },
+    /// Fill an empty database with synthetic demo data: villages and about 3,000 households
+    /// in the 7 SRA provinces, and the demo accounts (password from APP_DEMO_PASSWORD).
+    SeedDemo {
+        /// Seed even if the database holds households already (demo households that exist
+        /// are left as they are).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -68,6 +86,15 @@ pub enum ImportCommand {
     Areas {
         file: PathBuf,
         /// Write the rejected rows (line, reason) to this CSV file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Import households, one row per person (format: see api/src/household/import.rs or
+    /// the README). Safe to run again: known households are updated, not duplicated.
+    Households {
+        file: PathBuf,
+        /// Write every row that was not created (line, household_key, outcome, reason) to
+        /// this CSV file.
         #[arg(long)]
         report: Option<PathBuf>,
     },
@@ -190,8 +217,205 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 result.rejected.len()
             );
         }
+        Command::Import {
+            command: ImportCommand::Households { file, report },
+        } => {
+            let db = db::connect(&settings).await?;
+            db::prepare(&db).await?;
+            let pii = pii_cipher(&settings)?;
+            import_households_file(&db, &pii, &file, report.as_deref()).await?;
+        }
+        Command::SeedDemo { force } => {
+            let db = db::connect(&settings).await?;
+            db::prepare(&db).await?;
+            let pii = pii_cipher(&settings)?;
+            let started = Instant::now();
+            let summary = seed_demo(
+                &db,
+                &pii,
+                &settings,
+                DemoOptions {
+                    force,
+                    ..DemoOptions::default()
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            let t = summary.import;
+            println!(
+                "villages: {} created; households: {} created, {} already there; {} lifecycle \
+                 transitions; {} consents ({:.1} s)",
+                summary.villages_created,
+                t.created,
+                t.updated + t.unchanged,
+                summary.transitions,
+                summary.consents,
+                started.elapsed().as_secs_f64()
+            );
+            println!("households per SRA province:");
+            for (code, name, count) in &summary.households_by_province {
+                println!("  {code} {name:<12} {count:>6}");
+            }
+            println!("demo accounts (password: APP_DEMO_PASSWORD):");
+            for (login, role, created) in &summary.accounts {
+                println!(
+                    "  {login:<22} {:<12} {}",
+                    format!("{role:?}").to_uppercase(),
+                    if *created {
+                        "created"
+                    } else {
+                        "existed, left as it was"
+                    }
+                );
+            }
+        }
     }
     Ok(())
+}
+
+fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
+    PiiCipher::new(
+        &settings.pii.key_id,
+        &settings.pii.keys,
+        &settings.pii.hash_key,
+    )
+}
+
+/// `api import households`: streams the file, shows progress on a terminal, writes the
+/// report, prints the first problems and a summary.
+async fn import_households_file(
+    db: &sea_orm::DatabaseConnection,
+    pii: &PiiCipher,
+    file: &Path,
+    report: Option<&Path>,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    const SHOWN: usize = 20;
+    let input =
+        std::fs::File::open(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let size = input.metadata()?.len();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}%  {msg}  ETA {eta}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let mut writer = match report {
+        Some(path) => {
+            let mut w = csv::Writer::from_path(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            w.write_record(["line", "household_key", "outcome", "reason"])?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut write_error: Option<csv::Error> = None;
+    let mut problems = 0usize;
+    let mut last = ImportTotals::default();
+    let started = Instant::now();
+    let mut sink = |r: &ImportRowResult| {
+        if r.outcome == ImportOutcome::Created {
+            return;
+        }
+        if let Some(w) = writer.as_mut()
+            && write_error.is_none()
+            && let Err(e) = w.write_record([
+                r.line.to_string().as_str(),
+                &r.household_key,
+                r.outcome.as_str(),
+                r.reason.as_deref().unwrap_or(""),
+            ])
+        {
+            write_error = Some(e);
+        }
+        if matches!(
+            r.outcome,
+            ImportOutcome::Rejected | ImportOutcome::Duplicate
+        ) {
+            problems += 1;
+            if problems <= SHOWN {
+                let line = format!(
+                    "{} {}: {}",
+                    r.outcome.as_str(),
+                    r.household_key,
+                    r.reason.as_deref().unwrap_or("")
+                );
+                match &bar {
+                    Some(bar) => bar.suspend(|| eprintln!("{line}")),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    };
+    let mut progress = |p: ImportProgress| {
+        last = p.totals;
+        if let Some(bar) = &bar {
+            let rate = p.totals.households as f64 / started.elapsed().as_secs_f64().max(0.001);
+            bar.set_position(p.bytes_read);
+            bar.set_message(format!(
+                "{} rows, {} households, {rate:.0} households/s",
+                p.totals.rows, p.totals.households
+            ));
+        }
+    };
+    let result = import_households(
+        db,
+        pii,
+        &Scope::All,
+        &Actor::system("import"),
+        input,
+        &mut sink,
+        &mut progress,
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    if let Some(mut w) = writer {
+        w.flush()?;
+    }
+    if let Some(e) = write_error {
+        anyhow::bail!("writing the report: {e}");
+    }
+    if problems > SHOWN {
+        eprintln!(
+            "… and {} more rows not imported{}",
+            problems - SHOWN,
+            if report.is_some() {
+                " (all in the report)"
+            } else {
+                " (use --report FILE to list them all)"
+            }
+        );
+    }
+    let totals = match result {
+        Ok(totals) => totals,
+        Err(e) => {
+            eprintln!("stopped: {}", summary_line(&last, started));
+            anyhow::bail!("{}", describe(&e));
+        }
+    };
+    println!("{}", summary_line(&totals, started));
+    Ok(())
+}
+
+fn summary_line(t: &ImportTotals, started: Instant) -> String {
+    let secs = started.elapsed().as_secs_f64();
+    format!(
+        "households: {} read, {} created, {} updated, {} unchanged, {} duplicate, {} rejected; \
+         {} rows in {secs:.1} s ({:.0} households/s)",
+        t.households,
+        t.created,
+        t.updated,
+        t.unchanged,
+        t.duplicate,
+        t.rejected,
+        t.rows,
+        t.households as f64 / secs.max(0.001)
+    )
 }
 
 fn describe(e: &crate::error::ApiError) -> String {

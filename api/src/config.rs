@@ -65,6 +65,30 @@ pub struct Settings {
     pub pii: PiiSettings,
     /// Password of the `api seed-demo` accounts.
     pub demo_password: SecretString,
+    /// Weights of the recommendation score (see README "Matching").
+    pub match_weights: MatchWeights,
+}
+
+/// Weights of the five factors of a technology recommendation; they are normalised to sum 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchWeights {
+    pub capital: f64,
+    pub income: f64,
+    pub affordability: f64,
+    pub area: f64,
+    pub track_record: f64,
+}
+
+impl Default for MatchWeights {
+    fn default() -> Self {
+        MatchWeights {
+            capital: 0.35,
+            income: 0.30,
+            affordability: 0.15,
+            area: 0.10,
+            track_record: 0.10,
+        }
+    }
 }
 
 /// Keys protecting national ID numbers (see `pii.rs`).
@@ -329,6 +353,7 @@ impl Settings {
                 hash_key,
             },
             demo_password: SecretString::from(demo_password),
+            match_weights: parse_weights(env.get("APP_MATCH_WEIGHTS"))?,
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(
@@ -362,6 +387,47 @@ impl Settings {
         Self::from_lookup(move |name| (name == "APP_DATABASE_URL").then(|| url.clone()))
             .expect("the default settings are valid")
     }
+}
+
+fn parse_weights(raw: Option<String>) -> Result<MatchWeights, ConfigError> {
+    let mut w = MatchWeights::default();
+    let Some(raw) = raw else { return Ok(w) };
+    let bad = |m: String| ConfigError::new("APP_MATCH_WEIGHTS", m);
+    for part in raw.split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| bad("expected name=weight,…".into()))?;
+        let v: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| bad(format!("'{v}' is not a number")))?;
+        if !v.is_finite() || v < 0.0 {
+            return Err(bad(format!("the weight of {k} must be 0 or more")));
+        }
+        match k.trim() {
+            "capital" => w.capital = v,
+            "income" => w.income = v,
+            "affordability" => w.affordability = v,
+            "area" => w.area = v,
+            "track_record" => w.track_record = v,
+            other => {
+                return Err(bad(format!(
+                    "unknown factor '{other}' (capital, income, affordability, area, track_record)"
+                )));
+            }
+        }
+    }
+    let sum = w.capital + w.income + w.affordability + w.area + w.track_record;
+    if sum <= 0.0 {
+        return Err(bad("the weights must not all be 0".into()));
+    }
+    Ok(MatchWeights {
+        capital: w.capital / sum,
+        income: w.income / sum,
+        affordability: w.affordability / sum,
+        area: w.area / sum,
+        track_record: w.track_record / sum,
+    })
 }
 
 struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);

@@ -2,8 +2,10 @@
 pub mod account;
 pub mod agency;
 pub mod area;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod consent;
@@ -12,6 +14,7 @@ pub mod error;
 pub mod graphql;
 pub mod household;
 pub mod idempotency;
+pub mod matching;
 pub mod pii;
 pub mod startup;
 pub mod state;

@@ -303,3 +303,242 @@ pub enum DuplicateStatus {
 /// Agency types and purposes kept in JSON columns of a consent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
 pub struct UuidList(pub Vec<uuid::Uuid>);
+
+/// The five livelihood capitals (ทุน 5 ด้าน).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Capital {
+    #[sea_orm(string_value = "HUMAN")]
+    Human,
+    #[sea_orm(string_value = "PHYSICAL")]
+    Physical,
+    #[sea_orm(string_value = "FINANCIAL")]
+    Financial,
+    #[sea_orm(string_value = "NATURAL")]
+    Natural,
+    #[sea_orm(string_value = "SOCIAL")]
+    Social,
+}
+
+/// The four-step ladder.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum LadderLevel {
+    #[sea_orm(string_value = "STRUGGLING")]
+    Struggling,
+    #[sea_orm(string_value = "DIFFICULT")]
+    Difficult,
+    #[sea_orm(string_value = "MANAGEABLE")]
+    Manageable,
+    #[sea_orm(string_value = "WELL")]
+    Well,
+}
+
+impl LadderLevel {
+    /// Ladder level of a capital score in hundredths (100 = 1.00 … 400 = 4.00): the range
+    /// 1.00–4.00 cut into four equal bands of 0.75 — below 1.75 STRUGGLING, below 2.50
+    /// DIFFICULT, below 3.25 MANAGEABLE, from 3.25 WELL.
+    pub fn of_score(hundredths: i32) -> LadderLevel {
+        match hundredths {
+            i32::MIN..=174 => LadderLevel::Struggling,
+            175..=249 => LadderLevel::Difficult,
+            250..=324 => LadderLevel::Manageable,
+            _ => LadderLevel::Well,
+        }
+    }
+
+    /// Weight of the level when matching gives the poorest priority: each step down the
+    /// ladder doubles it (WELL 1, MANAGEABLE 2, DIFFICULT 4, STRUGGLING 8), so a poorer
+    /// household wins a seat unless its fit is less than half as good.
+    pub fn priority(self) -> i64 {
+        match self {
+            LadderLevel::Struggling => 8,
+            LadderLevel::Difficult => 4,
+            LadderLevel::Manageable => 2,
+            LadderLevel::Well => 1,
+        }
+    }
+}
+
+/// Income per person per month against the poverty-line table.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum IncomeLevel {
+    #[sea_orm(string_value = "BELOW_POVERTY_LINE")]
+    BelowPovertyLine,
+    #[sea_orm(string_value = "BELOW_POOREST_40")]
+    BelowPoorest40,
+    #[sea_orm(string_value = "BELOW_MEDIAN")]
+    BelowMedian,
+    #[sea_orm(string_value = "ABOVE_MEDIAN")]
+    AboveMedian,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AssessmentStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "SUPERSEDED")]
+    Superseded,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum TechnologySector {
+    #[sea_orm(string_value = "AGRICULTURE")]
+    Agriculture,
+    #[sea_orm(string_value = "LIVESTOCK")]
+    Livestock,
+    #[sea_orm(string_value = "FISHERY")]
+    Fishery,
+    #[sea_orm(string_value = "FOOD_PROCESSING")]
+    FoodProcessing,
+    #[sea_orm(string_value = "HANDICRAFT")]
+    Handicraft,
+    #[sea_orm(string_value = "ENERGY")]
+    Energy,
+    #[sea_orm(string_value = "WATER")]
+    Water,
+    #[sea_orm(string_value = "DIGITAL")]
+    Digital,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum ServiceCategory {
+    #[sea_orm(string_value = "URGENT_RELIEF")]
+    UrgentRelief,
+    #[sea_orm(string_value = "HOUSING")]
+    Housing,
+    #[sea_orm(string_value = "HEALTH")]
+    Health,
+    #[sea_orm(string_value = "EDUCATION")]
+    Education,
+    #[sea_orm(string_value = "FINANCE")]
+    Finance,
+    #[sea_orm(string_value = "MARKET_ACCESS")]
+    MarketAccess,
+    #[sea_orm(string_value = "OCCUPATION_TRAINING")]
+    OccupationTraining,
+}
+
+/// Minimum capital scores (hundredths) a technology needs; a missing capital has no minimum.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct CapitalMinimums {
+    pub human: Option<i32>,
+    pub physical: Option<i32>,
+    pub financial: Option<i32>,
+    pub natural: Option<i32>,
+    pub social: Option<i32>,
+}
+
+/// Raw indicator answers kept with an assessment for provenance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct JsonDocument(pub serde_json::Value);
+
+/// Match lifecycle: SUGGESTED → OFFERED → ACCEPTED → IN_TRAINING → ADOPTED → SUSTAINED, or
+/// DECLINED (before training) / DROPPED (after acceptance).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum MatchStatus {
+    #[sea_orm(string_value = "SUGGESTED")]
+    Suggested,
+    #[sea_orm(string_value = "OFFERED")]
+    Offered,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "IN_TRAINING")]
+    InTraining,
+    #[sea_orm(string_value = "ADOPTED")]
+    Adopted,
+    #[sea_orm(string_value = "SUSTAINED")]
+    Sustained,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    #[sea_orm(string_value = "DROPPED")]
+    Dropped,
+}
+
+impl MatchStatus {
+    pub fn can_become(self, to: MatchStatus) -> bool {
+        use MatchStatus::*;
+        matches!(
+            (self, to),
+            (Suggested, Offered)
+                | (Suggested, Declined)
+                | (Offered, Accepted)
+                | (Offered, Declined)
+                | (Accepted, InTraining)
+                | (Accepted, Dropped)
+                | (InTraining, Adopted)
+                | (InTraining, Dropped)
+                | (Adopted, Sustained)
+                | (Adopted, Dropped)
+        )
+    }
+
+    /// Still open: neither finished nor abandoned.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            MatchStatus::Sustained | MatchStatus::Declined | MatchStatus::Dropped
+        )
+    }
+}
+
+/// One reason behind a recommendation, with its share of the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    pub factor: String,
+    pub detail: String,
+    /// Share of the score, in thousandths (the reasons of a match add up to its score).
+    pub contribution_millis: i32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct Reasons(pub Vec<Reason>);
+
+impl Eq for Reasons {}

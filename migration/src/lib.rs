@@ -15,6 +15,13 @@ mod m20261124_000010_create_household_status_event;
 mod m20261124_000011_create_consent;
 mod m20261124_000012_create_potential_duplicate;
 mod m20261124_000013_create_idempotency_key;
+mod m20261124_000014_create_poverty_line;
+mod m20261124_000015_create_assessment;
+mod m20261124_000016_create_technology;
+mod m20261124_000017_create_service;
+mod m20261124_000018_create_matching_run;
+mod m20261124_000019_create_match;
+mod m20261124_000020_create_match_event;
 
 pub struct Migrator;
 
@@ -35,6 +42,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_create_consent::Migration),
             Box::new(m20261124_000012_create_potential_duplicate::Migration),
             Box::new(m20261124_000013_create_idempotency_key::Migration),
+            Box::new(m20261124_000014_create_poverty_line::Migration),
+            Box::new(m20261124_000015_create_assessment::Migration),
+            Box::new(m20261124_000016_create_technology::Migration),
+            Box::new(m20261124_000017_create_service::Migration),
+            Box::new(m20261124_000018_create_matching_run::Migration),
+            Box::new(m20261124_000019_create_match::Migration),
+            Box::new(m20261124_000020_create_match_event::Migration),
         ]
     }
 }

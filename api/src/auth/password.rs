@@ -100,13 +100,22 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash("a-dummy-password-nobody-has").expect("hashing works"))
 }
 
+/// At most this many argon2 computations at once. Each takes 19 MiB and a core; unbounded, a
+/// burst of logins would spread over the blocking pool (hundreds of threads), grow the process
+/// by hundreds of MiB (the allocator keeps freed arenas) and starve request handling.
+static ARGON2_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 pub async fn hash_blocking(password: String) -> ApiResult<String> {
+    let _permit = ARGON2_PERMITS.acquire().await.map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(ApiError::internal)?
 }
 
 pub async fn verify_blocking(password: String, stored: String) -> bool {
+    let Ok(_permit) = ARGON2_PERMITS.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || verify(&password, &stored))
         .await
         .unwrap_or(false)

@@ -8,11 +8,17 @@ use crate::{
     },
     agency::{mutation::AgencyMutation, query::AgencyQuery},
     area::{mutation::AreaMutation, query::AreaQuery},
+    assessment::{
+        mutation::AssessmentMutation,
+        query::{AssessmentQuery, PovertyLineMutation},
+    },
     audit::query::AuditQuery,
+    catalogue::{mutation::CatalogueMutation, query::CatalogueQuery},
     config::Limits,
     consent::mutation::ConsentMutation,
     graphql::{extensions::ErrorCodes, node_query::NodeQuery},
     household::{mutation::HouseholdMutation, query::HouseholdQuery},
+    matching::{mutation::MatchingMutation, query::MatchingQuery},
     state::SharedServices,
 };
 
@@ -25,6 +31,9 @@ pub struct QueryRoot(
     AreaQuery,
     AuditQuery,
     HouseholdQuery,
+    AssessmentQuery,
+    CatalogueQuery,
+    MatchingQuery,
 );
 
 /// What can be changed. Every mutation takes one `input` and returns a payload.
@@ -35,7 +44,12 @@ pub struct MutationRoot(
     AgencyMutation,
     AreaMutation,
     HouseholdMutation,
+    crate::household::import_mutation::HouseholdImportMutation,
     ConsentMutation,
+    AssessmentMutation,
+    PovertyLineMutation,
+    CatalogueMutation,
+    MatchingMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

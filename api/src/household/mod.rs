@@ -1,6 +1,9 @@
 //! The household registry: households, persons and memberships; the lifecycle; duplicates;
 //! protected personal data; imports and demo data.
+pub mod demo;
 pub mod duplicates;
+pub mod import;
+pub mod import_mutation;
 pub mod loader;
 pub mod mutation;
 pub mod query;

@@ -8,8 +8,9 @@ use entity::{
     potential_duplicate,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, QueryTrait, Select, Set, TransactionTrait, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select, Set, TransactionTrait,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -377,6 +378,10 @@ pub async fn transition_household(
 ) -> ApiResult<household::Model> {
     idempotency::run(db, idem.as_ref(), || async {
         let current = find_household(db, scope, id).await?;
+        // A stale version first: what the client saw is out of date, whatever it asked for.
+        if current.version != version {
+            return Err(stale("household"));
+        }
         if to == HouseholdStatus::Duplicate {
             return Err(ApiError::bad_input(
                 "to",
@@ -386,7 +391,11 @@ pub async fn transition_household(
         if !current.status.can_become(to) {
             return Err(ApiError::bad_input(
                 "to",
-                format!("a {:?} household cannot become {:?}", current.status, to).to_uppercase(),
+                format!(
+                    "a {} household cannot become {}",
+                    current.status.to_value(),
+                    to.to_value()
+                ),
             ));
         }
         let reason = text(reason.as_deref(), "reason", 1000)?;
@@ -565,6 +574,9 @@ pub async fn add_member(
 ) -> ApiResult<membership::Model> {
     let id = idempotency::run(db, idem.as_ref(), || async {
         let household = find_household(db, scope, household_id).await?;
+        if household.version != version {
+            return Err(stale("household"));
+        }
         let person = check_person(&input, "person", pii)?;
         if role == MembershipRole::Head
             && active_members(db, household_id)
@@ -649,6 +661,9 @@ pub async fn end_membership(
         let household = find_household(db, scope, m.household_id)
             .await
             .map_err(|_| ApiError::NotFound("membership"))?;
+        if household.version != version {
+            return Err(stale("household"));
+        }
         if m.end_date.is_some() {
             return Err(ApiError::bad_input(
                 "membershipId",

@@ -347,6 +347,76 @@ impl Household {
         ))
     }
 
+    /// The ACTIVE assessment (the household's current capability assets), if any.
+    async fn latest_assessment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::assessment::types::Assessment>> {
+        Ok(loader(ctx)
+            .load_one(crate::assessment::loader::ActiveAssessmentOf(self.0.id))
+            .await?
+            .map(crate::assessment::types::Assessment))
+    }
+
+    /// Ladder levels from the ACTIVE assessment (null before the first one).
+    async fn ladder(&self, ctx: &Context<'_>) -> Result<Option<crate::assessment::types::Ladder>> {
+        Ok(loader(ctx)
+            .load_one(crate::assessment::loader::ActiveAssessmentOf(self.0.id))
+            .await?
+            .map(|a| crate::assessment::types::Ladder::of(&a)))
+    }
+
+    /// Every assessment, oldest first (including drafts, superseded and cancelled ones).
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn assessments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<crate::assessment::types::AssessmentConnection> {
+        use crate::assessment::loader::{AssessmentCount, AssessmentsOf};
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(AssessmentsOf {
+                parent: self.0.id,
+                page,
+            })
+            .await?;
+        Ok(crate::assessment::types::AssessmentConnection::from_page(
+            rows.unwrap_or_default()
+                .map(crate::assessment::types::Assessment),
+            |a| a.0.id.to_string(),
+            TotalCount::of_loader(AssessmentCount(self.0.id)),
+        ))
+    }
+
+    /// Technology matches of the household, oldest first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn matches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<crate::matching::types::MatchConnection> {
+        use crate::matching::loader::{MatchCount, MatchesOf};
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(MatchesOf {
+                parent: self.0.id,
+                page,
+            })
+            .await?;
+        Ok(crate::matching::types::MatchConnection::from_page(
+            rows.unwrap_or_default().map(crate::matching::types::Match),
+            |m| m.0.id.to_string(),
+            TotalCount::of_loader(MatchCount(self.0.id)),
+        ))
+    }
+
     /// Optimistic-locking version; pass it back with every change.
     async fn version(&self) -> i32 {
         self.0.version

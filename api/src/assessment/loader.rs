@@ -1,0 +1,42 @@
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::{assessment, enums::AssessmentStatus};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{child_page_loader, error::ApiError, graphql::loaders::DbLoader};
+
+/// The ACTIVE assessment of a household (reached only under a visible household).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ActiveAssessmentOf(pub Uuid);
+
+impl Loader<ActiveAssessmentOf> for DbLoader {
+    type Value = assessment::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ActiveAssessmentOf],
+    ) -> Result<HashMap<ActiveAssessmentOf, assessment::Model>, Self::Error> {
+        let rows = assessment::Entity::find()
+            .filter(assessment::Column::HouseholdId.is_in(keys.iter().map(|k| k.0)))
+            .filter(assessment::Column::Status.eq(AssessmentStatus::Active))
+            .all(&self.db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|a| (ActiveAssessmentOf(a.household_id), a))
+            .collect())
+    }
+}
+
+child_page_loader!(
+    AssessmentsOf,
+    AssessmentCount,
+    assessment,
+    HouseholdId,
+    Id,
+    assessment::Entity::find()
+);

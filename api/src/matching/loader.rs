@@ -1,0 +1,65 @@
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::{r#match as matches, match_event, technology};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::{child_page_loader, error::ApiError, graphql::loaders::DbLoader};
+
+/// A technology by id (the catalogue is public to signed-in users).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TechnologyId(pub Uuid);
+
+impl Loader<TechnologyId> for DbLoader {
+    type Value = technology::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[TechnologyId],
+    ) -> Result<HashMap<TechnologyId, technology::Model>, Self::Error> {
+        let rows = technology::Entity::find()
+            .filter(technology::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(|t| (TechnologyId(t.id), t)).collect())
+    }
+}
+
+/// The status changes of a match (reached only under a visible match).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MatchEventsOf(pub Uuid);
+
+impl Loader<MatchEventsOf> for DbLoader {
+    type Value = Vec<match_event::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[MatchEventsOf],
+    ) -> Result<HashMap<MatchEventsOf, Self::Value>, Self::Error> {
+        let rows = match_event::Entity::find()
+            .filter(match_event::Column::MatchId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(match_event::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(ApiError::from)?;
+        let mut out: HashMap<MatchEventsOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for r in rows {
+            out.entry(MatchEventsOf(r.match_id)).or_default().push(r);
+        }
+        Ok(out)
+    }
+}
+
+child_page_loader!(
+    MatchesOf,
+    MatchCount,
+    r#match,
+    HouseholdId,
+    Id,
+    matches::Entity::find()
+);

@@ -1,0 +1,193 @@
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use entity::enums::Role;
+
+use super::{
+    service::{RunInput, run_matching, suggest_match, transition_match},
+    types::{Match, MatchStatus, MatchingRun},
+};
+use crate::{
+    auth::RoleGuard,
+    error::ApiError,
+    graphql::{
+        context::{actor, scope, services, viewer},
+        node,
+    },
+};
+
+/// Suggests a technology for one household.
+#[derive(InputObject)]
+pub struct SuggestMatchInput {
+    /// The household (needs an ACTIVE assessment).
+    pub household_id: ID,
+    /// The technology.
+    pub technology_id: ID,
+}
+
+/// Moves a match along its lifecycle.
+#[derive(InputObject)]
+pub struct TransitionMatchInput {
+    /// The match.
+    pub match_id: ID,
+    /// The `version` you read.
+    pub version: i32,
+    /// The new state.
+    pub to: MatchStatus,
+    /// Why (required for DECLINED and DROPPED).
+    pub reason: Option<String>,
+    /// Income per person per month at follow-up, baht (ADOPTED, SUSTAINED).
+    pub follow_up_income: Option<f64>,
+}
+
+/// Seats of one technology for a run.
+#[derive(InputObject)]
+pub struct SeatsInput {
+    /// The technology.
+    pub technology_id: ID,
+    /// Seats to fill (at most its seats per round).
+    pub seats: i32,
+}
+
+/// Matches a whole area at once.
+#[derive(InputObject)]
+pub struct RunMatchingInput {
+    /// The area (DOPA code), inside your areas.
+    pub area_code: String,
+    /// Restrict to these technologies (each must also be in `seats`); default: those in `seats`.
+    pub technology_ids: Option<Vec<ID>>,
+    /// The seats of each technology.
+    pub seats: Vec<SeatsInput>,
+}
+
+/// The match a mutation wrote.
+#[derive(SimpleObject)]
+pub struct MatchPayload {
+    /// The match after the change.
+    #[graphql(name = "match")]
+    pub r#match: Match,
+}
+
+/// The stored run.
+#[derive(SimpleObject)]
+pub struct RunMatchingPayload {
+    /// The run, with its totals and matches.
+    pub run: MatchingRun,
+}
+
+const COORDINATORS: &[Role] = &[Role::Admin, Role::Coordinator];
+const MOVERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::Agency];
+
+#[derive(Default)]
+pub struct MatchingMutation;
+
+#[Object]
+impl MatchingMutation {
+    /// Suggests one technology for one household (ADMIN, COORDINATOR), scored and explained.
+    #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
+    async fn suggest_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `SuggestMatchInput`.")] input: SuggestMatchInput,
+    ) -> Result<MatchPayload> {
+        let h = node::decode_uuid(&input.household_id, "Household", "householdId")?;
+        let t = node::decode_uuid(&input.technology_id, "Technology", "technologyId")?;
+        let s = services(ctx);
+        let m = suggest_match(
+            &s.db,
+            &scope(ctx),
+            &actor(ctx)?,
+            &s.settings.match_weights,
+            h,
+            t,
+        )
+        .await?;
+        Ok(MatchPayload { r#match: Match(m) })
+    }
+
+    /// Moves a match (COORDINATOR in scope; agency staff for their agency's technologies).
+    #[graphql(guard = "RoleGuard::new(MOVERS)")]
+    async fn transition_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `TransitionMatchInput`.")] input: TransitionMatchInput,
+    ) -> Result<MatchPayload> {
+        let id = node::decode_uuid(&input.match_id, "Match", "matchId")?;
+        let follow_up = match input.follow_up_income {
+            Some(v) if !v.is_finite() => {
+                return Err(ApiError::bad_input("followUpIncome", "not a number").into());
+            }
+            Some(v) => Some((v * 100.0).round() as i64),
+            None => None,
+        };
+        let m = transition_match(
+            &services(ctx).db,
+            viewer(ctx),
+            &scope(ctx),
+            &actor(ctx)?,
+            id,
+            input.version,
+            input.to.into(),
+            input.reason,
+            follow_up,
+        )
+        .await?;
+        Ok(MatchPayload { r#match: Match(m) })
+    }
+
+    /// Matches the households of an area to technologies within their seats, maximising the
+    /// total ladder-weighted score exactly (poorest first), at most one technology per
+    /// household; stores the run and its matches as SUGGESTED (ADMIN, COORDINATOR).
+    #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
+    async fn run_matching(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `RunMatchingInput`.")] input: RunMatchingInput,
+    ) -> Result<RunMatchingPayload> {
+        let mut seats = Vec::new();
+        for (i, s) in input.seats.iter().enumerate() {
+            let t = node::decode_uuid(
+                &s.technology_id,
+                "Technology",
+                &format!("seats[{i}].technologyId"),
+            )?;
+            if s.seats < 0 {
+                return Err(ApiError::bad_input(
+                    format!("seats[{i}].seats"),
+                    "seats cannot be negative",
+                )
+                .into());
+            }
+            seats.push((t, s.seats as u32));
+        }
+        if let Some(ids) = &input.technology_ids {
+            let mut keep = Vec::new();
+            for (i, id) in ids.iter().enumerate() {
+                let t = node::decode_uuid(id, "Technology", &format!("technologyIds[{i}]"))?;
+                if !seats.iter().any(|(s, _)| *s == t) {
+                    return Err(ApiError::bad_input(
+                        format!("technologyIds[{i}]"),
+                        "this technology has no seats given",
+                    )
+                    .into());
+                }
+                keep.push(t);
+            }
+            seats.retain(|(t, _)| keep.contains(t));
+        }
+        let s = services(ctx);
+        let (run, _) = run_matching(
+            &s.db,
+            viewer(ctx),
+            &scope(ctx),
+            &actor(ctx)?,
+            &s.settings.match_weights,
+            RunInput {
+                area_code: input.area_code,
+                seats,
+            },
+        )
+        .await?;
+        Ok(RunMatchingPayload {
+            run: MatchingRun(run),
+        })
+    }
+}

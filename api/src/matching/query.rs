@@ -1,0 +1,181 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use entity::{r#match as matches, matching_run};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+
+use super::{
+    service::{recommend_services, recommend_technologies, visible_matches},
+    types::{
+        Match, MatchConnection, MatchStatus, MatchingRun, Reason, ServiceRecommendation,
+        TechnologyRecommendation,
+    },
+};
+use crate::{
+    auth::RoleGuard,
+    catalogue::types::{Service, Technology},
+    error::ApiError,
+    graphql::{
+        context::{scope, services, viewer},
+        node,
+        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
+    },
+};
+use entity::enums::Role;
+
+const STAFF: &[Role] = &[Role::Admin, Role::Coordinator, Role::Surveyor];
+
+fn top(first: Option<i32>) -> Result<usize, ApiError> {
+    let n = first.unwrap_or(10);
+    if !(1..=100).contains(&n) {
+        return Err(ApiError::bad_input(
+            "first",
+            "first must be between 1 and 100",
+        ));
+    }
+    Ok(n as usize)
+}
+
+/// Filters for `matches`.
+#[derive(InputObject, Default)]
+pub struct MatchFilter {
+    /// Households in this area (DOPA prefix).
+    pub area_code: Option<String>,
+    /// Only these states.
+    #[graphql(default)]
+    pub status: Vec<MatchStatus>,
+    /// Only this technology.
+    pub technology_id: Option<ID>,
+    /// Only this household.
+    pub household_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct MatchingQuery;
+
+#[Object]
+impl MatchingQuery {
+    /// Technologies ranked for one household (ADMIN, COORDINATOR, SURVEYOR in their areas),
+    /// each with its score in [0, 1] and the reasons that add up to it. Technologies that fail
+    /// a hard filter (minimum capital scores, land, working-age members) are left out.
+    #[graphql(guard = "RoleGuard::new(STAFF)")]
+    async fn recommend_technologies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The household (needs an ACTIVE assessment).")] household_id: ID,
+        #[graphql(desc = "How many (1–100, default 10).")] first: Option<i32>,
+    ) -> Result<Vec<TechnologyRecommendation>> {
+        let id = node::decode_uuid(&household_id, "Household", "householdId")?;
+        let s = services(ctx);
+        let ranked = recommend_technologies(
+            &s.db,
+            &scope(ctx),
+            &s.settings.match_weights,
+            id,
+            top(first)?,
+        )
+        .await?;
+        Ok(ranked
+            .into_iter()
+            .map(|r| TechnologyRecommendation {
+                technology: Technology(r.item),
+                score: r.score_millis as f64 / 1000.0,
+                reasons: r.reasons.iter().map(Reason::from).collect(),
+            })
+            .collect())
+    }
+
+    /// Services covering the household's area, ranked with reasons.
+    #[graphql(guard = "RoleGuard::new(STAFF)")]
+    async fn recommend_services(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The household (needs an ACTIVE assessment).")] household_id: ID,
+        #[graphql(desc = "How many (1–100, default 10).")] first: Option<i32>,
+    ) -> Result<Vec<ServiceRecommendation>> {
+        let id = node::decode_uuid(&household_id, "Household", "householdId")?;
+        let ranked = recommend_services(&services(ctx).db, &scope(ctx), id, top(first)?).await?;
+        Ok(ranked
+            .into_iter()
+            .map(|r| ServiceRecommendation {
+                service: Service(r.item),
+                score: r.score_millis as f64 / 1000.0,
+                reasons: r.reasons.iter().map(Reason::from).collect(),
+            })
+            .collect())
+    }
+
+    /// Matches you may see (households in your areas; for agency staff, their agency's
+    /// technologies), oldest first.
+    #[graphql(
+        guard = "RoleGuard::SIGNED_IN",
+        complexity = "PageArgs::complexity(first, last, child_complexity)"
+    )]
+    async fn matches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which matches.")] filter: Option<MatchFilter>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<MatchConnection> {
+        let args = PageArgs::new(first, after, last, before)?;
+        let f = filter.unwrap_or_default();
+        let mut select = visible_matches(viewer(ctx), &scope(ctx));
+        if !f.status.is_empty() {
+            let st: Vec<entity::enums::MatchStatus> =
+                f.status.into_iter().map(Into::into).collect();
+            select = select.filter(matches::Column::Status.is_in(st));
+        }
+        if let Some(t) = &f.technology_id {
+            select = select.filter(matches::Column::TechnologyId.eq(node::decode_uuid(
+                t,
+                "Technology",
+                "filter.technologyId",
+            )?));
+        }
+        if let Some(h) = &f.household_id {
+            select = select.filter(matches::Column::HouseholdId.eq(node::decode_uuid(
+                h,
+                "Household",
+                "filter.householdId",
+            )?));
+        }
+        if let Some(code) = f.area_code.as_deref().map(str::trim) {
+            if code.is_empty() || code.len() > 8 || !code.chars().all(|c| c.is_ascii_digit()) {
+                return Err(
+                    ApiError::bad_input("filter.areaCode", "not a DOPA code prefix").into(),
+                );
+            }
+            let in_area = entity::household::Entity::find()
+                .select_only()
+                .column(entity::household::Column::Id)
+                .filter(entity::household::Column::VillageCode.like(format!("{code}%")))
+                .into_query();
+            select = select.filter(matches::Column::HouseholdId.in_subquery(in_area));
+        }
+        let db = &services(ctx).db;
+        let page = fetch_page(db, select.clone(), Keyset::uuid(matches::Column::Id), &args).await?;
+        Ok(MatchConnection::from_page(
+            page.map(Match),
+            |m| m.0.id.to_string(),
+            TotalCount::of_select(db, select),
+        ))
+    }
+
+    /// A matching run (ADMIN, COORDINATOR of its area).
+    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Coordinator])")]
+    async fn matching_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id.")] id: ID,
+    ) -> Result<Option<MatchingRun>> {
+        let id = node::decode_uuid(&id, "MatchingRun", "id")?;
+        let run = matching_run::Entity::find_by_id(id)
+            .one(&services(ctx).db)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(run
+            .filter(|r| scope(ctx).contains_area(&r.area_code))
+            .map(MatchingRun))
+    }
+}

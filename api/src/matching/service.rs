@@ -1,0 +1,694 @@
+//! Matches: recommendations for one household, area-wide matching runs, and the match
+//! lifecycle (SUGGESTED → OFFERED → ACCEPTED → IN_TRAINING → ADOPTED → SUSTAINED, or
+//! DECLINED / DROPPED), every change recorded with who, when and why.
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{
+    assessment,
+    enums::{
+        AssessmentStatus, AuditAction, Capital, HouseholdStatus, JsonDocument, MatchStatus,
+        Reasons, Role,
+    },
+    household, r#match as matches, match_event, matching_run, membership, person, service as svc,
+    technology,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Set, TransactionTrait,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{
+    recommend::{Fit, Offer, Profile, score_service, score_technology, suits, working_age},
+    solver,
+};
+use crate::{
+    assessment::service::{Scores, poverty_line_for, year_be},
+    audit::service::{Actor, AuditEntry, record},
+    auth::{Scope, Viewer},
+    catalogue::types::parse_capitals,
+    config::MatchWeights,
+    error::{ApiError, ApiResult},
+    household::{
+        service::{find_household, visible_households},
+        validate::text,
+    },
+};
+
+fn capitals(names: &[String]) -> Vec<Capital> {
+    parse_capitals(names).into_iter().map(Into::into).collect()
+}
+
+/// Profiles of households (by id) that have an ACTIVE assessment.
+pub async fn profiles(
+    db: &impl ConnectionTrait,
+    households: &[household::Model],
+) -> ApiResult<HashMap<Uuid, Profile>> {
+    let ids: Vec<Uuid> = households.iter().map(|h| h.id).collect();
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let today = Utc::now().date_naive();
+    let line = poverty_line_for(db, year_be(today)).await?;
+    let mut active: HashMap<Uuid, assessment::Model> = HashMap::new();
+    let mut working: HashMap<Uuid, i32> = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        for a in assessment::Entity::find()
+            .filter(assessment::Column::HouseholdId.is_in(chunk.iter().copied()))
+            .filter(assessment::Column::Status.eq(AssessmentStatus::Active))
+            .all(db)
+            .await?
+        {
+            active.insert(a.household_id, a);
+        }
+        let rows: Vec<(Uuid, Option<chrono::NaiveDate>)> = membership::Entity::find()
+            .select_only()
+            .column(membership::Column::HouseholdId)
+            .column(person::Column::BirthDate)
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                membership::Relation::Person.def(),
+            )
+            .filter(membership::Column::HouseholdId.is_in(chunk.iter().copied()))
+            .filter(membership::Column::EndDate.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut births: HashMap<Uuid, Vec<Option<chrono::NaiveDate>>> = HashMap::new();
+        for (h, b) in rows {
+            births.entry(h).or_default().push(b);
+        }
+        for (h, b) in births {
+            working.insert(h, working_age(b, today));
+        }
+    }
+    for h in households {
+        if let Some(a) = active.remove(&h.id) {
+            out.insert(
+                h.id,
+                Profile {
+                    scores: Scores::of(&a),
+                    household_size: a.household_size,
+                    income_per_person_satang: a.income_per_person_satang,
+                    has_land: a.has_land,
+                    working_age_members: working.get(&h.id).copied().unwrap_or(0),
+                    village_code: h.village_code.clone(),
+                    poverty_line: line.poverty_line,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// (adopted, tried) per technology among matches of households in `province`: of the
+/// households that took it up, how many adopted (or sustained) it rather than dropping it.
+/// Declines are a household's choice before any training, not evidence about the technology.
+async fn track_records(
+    db: &impl ConnectionTrait,
+    province: &str,
+) -> ApiResult<HashMap<Uuid, (u32, u32)>> {
+    let in_province = household::Entity::find()
+        .select_only()
+        .column(household::Column::Id)
+        .filter(household::Column::VillageCode.like(format!("{province}%")))
+        .into_query();
+    let rows: Vec<(Uuid, MatchStatus, i64)> = matches::Entity::find()
+        .select_only()
+        .column(matches::Column::TechnologyId)
+        .column(matches::Column::Status)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(matches::Column::HouseholdId.in_subquery(in_province))
+        .filter(matches::Column::Status.is_in([
+            MatchStatus::Adopted,
+            MatchStatus::Sustained,
+            MatchStatus::Dropped,
+        ]))
+        .group_by(matches::Column::TechnologyId)
+        .group_by(matches::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, (u32, u32)> = HashMap::new();
+    for (t, status, n) in rows {
+        let e = out.entry(t).or_default();
+        if matches!(status, MatchStatus::Adopted | MatchStatus::Sustained) {
+            e.0 += n as u32;
+        }
+        e.1 += n as u32;
+    }
+    Ok(out)
+}
+
+pub fn offer<'a>(t: &'a technology::Model, caps: &'a [Capital], track: (u32, u32)) -> Offer<'a> {
+    let m = &t.min_capital_scores;
+    Offer {
+        capitals: caps,
+        min_scores: [
+            (Capital::Human, m.human),
+            (Capital::Physical, m.physical),
+            (Capital::Financial, m.financial),
+            (Capital::Natural, m.natural),
+            (Capital::Social, m.social),
+        ],
+        requires_land: t.requires_land,
+        min_working_age_members: t.min_working_age_members,
+        suitable_areas: &t.suitable_areas.0,
+        unit_cost_baht: t.unit_cost_baht,
+        monthly_income_gain_baht: t.monthly_income_gain_baht,
+        track,
+    }
+}
+
+async fn profile_of(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    household_id: Uuid,
+) -> ApiResult<(household::Model, Profile)> {
+    let h = find_household(db, scope, household_id).await?;
+    let mut p = profiles(db, std::slice::from_ref(&h)).await?;
+    let profile = p.remove(&h.id).ok_or_else(|| {
+        ApiError::bad_input(
+            "householdId",
+            "this household has no ACTIVE assessment yet; record one first",
+        )
+    })?;
+    Ok((h, profile))
+}
+
+pub struct Recommended<T> {
+    pub item: T,
+    pub score_millis: i32,
+    pub reasons: Vec<entity::enums::Reason>,
+}
+
+/// Active technologies ranked for one household (best first; ties by id); hard filters drop
+/// a technology entirely.
+pub async fn recommend_technologies(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    weights: &MatchWeights,
+    household_id: Uuid,
+    first: usize,
+) -> ApiResult<Vec<Recommended<technology::Model>>> {
+    let (h, profile) = profile_of(db, scope, household_id).await?;
+    let track = track_records(db, &h.village_code[..2]).await?;
+    let techs = technology::Entity::find()
+        .filter(technology::Column::Active.eq(true))
+        .order_by_asc(technology::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for t in techs {
+        let caps = capitals(&t.capitals_raised.0);
+        if let Fit::Scored {
+            score_millis,
+            reasons,
+        } = score_technology(
+            &profile,
+            &offer(&t, &caps, track.get(&t.id).copied().unwrap_or((0, 0))),
+            weights,
+        ) {
+            out.push(Recommended {
+                item: t,
+                score_millis,
+                reasons,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        b.score_millis
+            .cmp(&a.score_millis)
+            .then(a.item.id.cmp(&b.item.id))
+    });
+    out.truncate(first);
+    Ok(out)
+}
+
+/// Active services covering the household's area, ranked.
+pub async fn recommend_services(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    household_id: Uuid,
+    first: usize,
+) -> ApiResult<Vec<Recommended<svc::Model>>> {
+    let (h, profile) = profile_of(db, scope, household_id).await?;
+    let services = svc::Entity::find()
+        .filter(svc::Column::Active.eq(true))
+        .order_by_asc(svc::Column::Id)
+        .all(db)
+        .await?;
+    let mut out: Vec<Recommended<svc::Model>> = services
+        .into_iter()
+        .filter(|s| suits(&s.coverage.0, &h.village_code))
+        .map(|s| {
+            let (score_millis, reasons) =
+                score_service(&profile, &capitals(&s.target_capitals.0), s.category);
+            Recommended {
+                item: s,
+                score_millis,
+                reasons,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.score_millis
+            .cmp(&a.score_millis)
+            .then(a.item.id.cmp(&b.item.id))
+    });
+    out.truncate(first);
+    Ok(out)
+}
+
+/// Matches the viewer may see: by household area for area-scoped roles, by delivering agency
+/// for AGENCY staff.
+pub fn visible_matches(viewer: &Viewer, scope: &Scope) -> Select<matches::Entity> {
+    match scope {
+        Scope::Agency(agency) => {
+            matches::Entity::find().filter(matches::Column::DeliveringAgencyId.eq(*agency))
+        }
+        _ => {
+            let _ = viewer;
+            let households = visible_households(scope)
+                .select_only()
+                .column(household::Column::Id)
+                .into_query();
+            matches::Entity::find().filter(matches::Column::HouseholdId.in_subquery(households))
+        }
+    }
+}
+
+async fn record_match_event(
+    conn: &impl ConnectionTrait,
+    match_id: Uuid,
+    from: Option<MatchStatus>,
+    to: MatchStatus,
+    reason: Option<String>,
+    actor: &Actor,
+) -> ApiResult<()> {
+    match_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        match_id: Set(match_id),
+        from_status: Set(from),
+        to_status: Set(to),
+        reason: Set(reason),
+        actor_id: Set(actor.id),
+        occurred_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Suggests one technology for one household (COORDINATOR), scored and explained as in
+/// `recommendTechnologies`.
+pub async fn suggest_match(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    weights: &MatchWeights,
+    household_id: Uuid,
+    technology_id: Uuid,
+) -> ApiResult<matches::Model> {
+    let (h, profile) = profile_of(db, scope, household_id).await?;
+    let t = technology::Entity::find_by_id(technology_id)
+        .one(db)
+        .await?
+        .filter(|t| t.active)
+        .ok_or_else(|| ApiError::bad_input("technologyId", "no active technology has this id"))?;
+    if matches::Entity::find()
+        .filter(matches::Column::HouseholdId.eq(household_id))
+        .filter(matches::Column::TechnologyId.eq(technology_id))
+        .all(db)
+        .await?
+        .iter()
+        .any(|m| m.status.is_open())
+    {
+        return Err(ApiError::Conflict(
+            "this household has an open match to this technology already".into(),
+        ));
+    }
+    let track = track_records(db, &h.village_code[..2]).await?;
+    let caps = capitals(&t.capitals_raised.0);
+    let (score_millis, reasons) = match score_technology(
+        &profile,
+        &offer(&t, &caps, track.get(&t.id).copied().unwrap_or((0, 0))),
+        weights,
+    ) {
+        Fit::Scored {
+            score_millis,
+            reasons,
+        } => (score_millis, reasons),
+        Fit::Excluded(why) => {
+            return Err(ApiError::bad_input(
+                "technologyId",
+                format!("not suitable: {}", why.join("; ")),
+            ));
+        }
+    };
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    matches::ActiveModel {
+        id: Set(id),
+        household_id: Set(household_id),
+        technology_id: Set(technology_id),
+        run_id: Set(None),
+        status: Set(MatchStatus::Suggested),
+        score_millis: Set(score_millis),
+        reasons: Set(Reasons(reasons)),
+        delivering_agency_id: Set(t.agency_id),
+        baseline_income_satang: Set(None),
+        follow_up_income_satang: Set(None),
+        version: Set(1),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record_match_event(&txn, id, None, MatchStatus::Suggested, None, actor).await?;
+    record(
+        &txn,
+        AuditEntry::by(actor, AuditAction::Create)
+            .entity("Match", id)
+            .fields(["household", "technology"]),
+    )
+    .await?;
+    txn.commit().await?;
+    matches::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("match"))
+}
+
+/// Moves a match. COORDINATOR (household in scope) and the delivering agency's staff may; at
+/// ACCEPTED the household's current income becomes the baseline; a follow-up income may be
+/// recorded at ADOPTED and SUSTAINED.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_match(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    scope: &Scope,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    to: MatchStatus,
+    reason: Option<String>,
+    follow_up_income_satang: Option<i64>,
+) -> ApiResult<matches::Model> {
+    let current = visible_matches(viewer, scope)
+        .filter(matches::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("match"))?;
+    if current.version != version {
+        return Err(ApiError::Conflict(
+            "the match was changed by someone else; reload it".into(),
+        ));
+    }
+    if !current.status.can_become(to) {
+        return Err(ApiError::bad_input(
+            "to",
+            format!(
+                "a {} match cannot become {}",
+                sea_orm::ActiveEnum::to_value(&current.status),
+                sea_orm::ActiveEnum::to_value(&to)
+            ),
+        ));
+    }
+    let reason = text(reason.as_deref(), "reason", 1000)?;
+    if matches!(to, MatchStatus::Declined | MatchStatus::Dropped) && reason.is_none() {
+        return Err(ApiError::bad_input("reason", "say why"));
+    }
+    if let Some(v) = follow_up_income_satang {
+        if v < 0 {
+            return Err(ApiError::bad_input(
+                "followUpIncome",
+                "income cannot be negative",
+            ));
+        }
+        if !matches!(to, MatchStatus::Adopted | MatchStatus::Sustained) {
+            return Err(ApiError::bad_input(
+                "followUpIncome",
+                "record follow-up income at ADOPTED or SUSTAINED",
+            ));
+        }
+    }
+    let baseline = if to == MatchStatus::Accepted {
+        assessment::Entity::find()
+            .filter(assessment::Column::HouseholdId.eq(current.household_id))
+            .filter(assessment::Column::Status.eq(AssessmentStatus::Active))
+            .one(db)
+            .await?
+            .map(|a| a.income_per_person_satang)
+    } else {
+        current.baseline_income_satang
+    };
+    let txn = db.begin().await?;
+    let mut update = matches::Entity::update_many()
+        .col_expr(matches::Column::Status, Expr::value(to))
+        .col_expr(matches::Column::Version, Expr::value(version + 1))
+        .col_expr(matches::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(matches::Column::BaselineIncomeSatang, Expr::value(baseline));
+    if let Some(v) = follow_up_income_satang {
+        update = update.col_expr(matches::Column::FollowUpIncomeSatang, Expr::value(v));
+    }
+    let res = update
+        .filter(matches::Column::Id.eq(id))
+        .filter(matches::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        txn.rollback().await?;
+        return Err(ApiError::Conflict(
+            "the match was changed by someone else; reload it".into(),
+        ));
+    }
+    record_match_event(&txn, id, Some(current.status), to, reason.clone(), actor).await?;
+    let mut entry = AuditEntry::by(actor, AuditAction::Transition)
+        .entity("Match", id)
+        .fields(["status"]);
+    if let Some(r) = reason {
+        entry = entry.reason(r);
+    }
+    record(&txn, entry).await?;
+    txn.commit().await?;
+    matches::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("match"))
+}
+
+pub struct RunInput {
+    pub area_code: String,
+    pub seats: Vec<(Uuid, u32)>,
+}
+
+/// Matches households of an area to technologies, maximising the total ladder-weighted score
+/// (STRUGGLING ×8, DIFFICULT ×4, MANAGEABLE ×2, WELL ×1) exactly, within each technology's seats and at most one
+/// technology per household. Households considered: VERIFIED or ENROLLED, with an ACTIVE
+/// assessment and no open match. Stored as a run with its matches (SUGGESTED).
+pub async fn run_matching(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    scope: &Scope,
+    actor: &Actor,
+    weights: &MatchWeights,
+    input: RunInput,
+) -> ApiResult<(matching_run::Model, Vec<matches::Model>)> {
+    if !matches!(viewer.role(), Some(Role::Admin | Role::Coordinator)) {
+        return Err(ApiError::Forbidden);
+    }
+    let area = input.area_code.trim().to_string();
+    if !matches!(area.len(), 2 | 4 | 6 | 8) || !area.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ApiError::bad_input("areaCode", "not a DOPA area code"));
+    }
+    if !scope.contains_area(&area) {
+        return Err(ApiError::bad_input(
+            "areaCode",
+            "this area is outside your areas",
+        ));
+    }
+    if input.seats.is_empty() {
+        return Err(ApiError::bad_input(
+            "seats",
+            "give at least one technology with its seats",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut techs = Vec::new();
+    for (i, (tid, seats)) in input.seats.iter().enumerate() {
+        if !seen.insert(*tid) {
+            return Err(ApiError::bad_input(
+                format!("seats[{i}].technologyId"),
+                "listed twice",
+            ));
+        }
+        let t = technology::Entity::find_by_id(*tid)
+            .one(db)
+            .await?
+            .filter(|t| t.active)
+            .ok_or_else(|| {
+                ApiError::bad_input(
+                    format!("seats[{i}].technologyId"),
+                    "no active technology has this id",
+                )
+            })?;
+        if *seats as i64 > t.seats_per_round as i64 {
+            return Err(ApiError::bad_input(
+                format!("seats[{i}].seats"),
+                format!("{} has {} seats per round", t.name, t.seats_per_round),
+            ));
+        }
+        techs.push((t, *seats));
+    }
+    techs.sort_by_key(|(t, _)| t.id);
+
+    let open: Vec<MatchStatus> = [
+        MatchStatus::Suggested,
+        MatchStatus::Offered,
+        MatchStatus::Accepted,
+        MatchStatus::InTraining,
+        MatchStatus::Adopted,
+    ]
+    .into();
+    let busy = matches::Entity::find()
+        .select_only()
+        .column(matches::Column::HouseholdId)
+        .filter(matches::Column::Status.is_in(open))
+        .into_query();
+    let households = visible_households(scope)
+        .filter(household::Column::VillageCode.like(format!("{area}%")))
+        .filter(
+            household::Column::Status.is_in([HouseholdStatus::Verified, HouseholdStatus::Enrolled]),
+        )
+        .filter(household::Column::Id.not_in_subquery(busy))
+        .order_by_asc(household::Column::Id)
+        .all(db)
+        .await?;
+    let profiles = profiles(db, &households).await?;
+    let considered: Vec<&household::Model> = households
+        .iter()
+        .filter(|h| profiles.contains_key(&h.id))
+        .collect();
+    let track = track_records(db, &area[..2]).await?;
+
+    let tech_caps: Vec<Vec<Capital>> = techs
+        .iter()
+        .map(|(t, _)| capitals(&t.capitals_raised.0))
+        .collect();
+    let mut problem =
+        solver::Problem::new(considered.len(), techs.iter().map(|(_, s)| *s).collect());
+    let mut scored: HashMap<(u32, u32), (i32, Vec<entity::enums::Reason>)> = HashMap::new();
+    let mut pairs: i64 = 0;
+    for (hi, h) in considered.iter().enumerate() {
+        let p = &profiles[&h.id];
+        let priority = entity::enums::LadderLevel::of_score(p.scores.overall()).priority();
+        for (ti, (t, _)) in techs.iter().enumerate() {
+            if let Fit::Scored {
+                score_millis,
+                reasons,
+            } = score_technology(
+                p,
+                &offer(
+                    t,
+                    &tech_caps[ti],
+                    track.get(&t.id).copied().unwrap_or((0, 0)),
+                ),
+                weights,
+            ) && score_millis > 0
+            {
+                problem
+                    .add(hi as u32, ti as u32, score_millis as i64 * priority)
+                    .map_err(ApiError::internal)?;
+                scored.insert((hi as u32, ti as u32), (score_millis, reasons));
+                pairs += 1;
+            }
+        }
+    }
+    let solution = solver::solve(&problem);
+    let greedy = solver::greedy(&problem);
+
+    let now = Utc::now();
+    let run_id = Uuid::now_v7();
+    let parameters = serde_json::json!({
+        "areaCode": area,
+        "seats": techs.iter().map(|(t, s)| serde_json::json!({ "technologyId": t.id, "seats": s })).collect::<Vec<_>>(),
+        "weights": { "capital": weights.capital, "income": weights.income, "affordability": weights.affordability, "area": weights.area, "trackRecord": weights.track_record },
+    });
+    let mut rows = Vec::new();
+    for (hi, assigned) in solution.assignment.iter().enumerate() {
+        let Some(ti) = assigned else { continue };
+        let (score, reasons) = scored.remove(&(hi as u32, *ti)).unwrap_or_default();
+        let (t, _) = &techs[*ti as usize];
+        rows.push(matches::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            household_id: Set(considered[hi].id),
+            technology_id: Set(t.id),
+            run_id: Set(Some(run_id)),
+            status: Set(MatchStatus::Suggested),
+            score_millis: Set(score),
+            reasons: Set(Reasons(reasons)),
+            delivering_agency_id: Set(t.agency_id),
+            baseline_income_satang: Set(None),
+            follow_up_income_satang: Set(None),
+            version: Set(1),
+            created_by: Set(actor.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    let txn = db.begin().await?;
+    let run = matching_run::ActiveModel {
+        id: Set(run_id),
+        area_code: Set(area.clone()),
+        parameters: Set(JsonDocument(parameters)),
+        households_considered: Set(considered.len() as i32),
+        pairs_considered: Set(pairs),
+        matches_created: Set(rows.len() as i32),
+        total_benefit: Set(solution.total_benefit),
+        greedy_benefit: Set(greedy.total_benefit),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for chunk in rows.chunks(500) {
+        let events: Vec<match_event::ActiveModel> = chunk
+            .iter()
+            .map(|m| match_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                match_id: m.id.clone(),
+                from_status: Set(None),
+                to_status: Set(MatchStatus::Suggested),
+                reason: Set(Some("matching run".into())),
+                actor_id: Set(actor.id),
+                occurred_at: Set(now),
+            })
+            .collect();
+        matches::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+        match_event::Entity::insert_many(events)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    record(
+        &txn,
+        AuditEntry::by(actor, AuditAction::Create)
+            .entity("MatchingRun", run_id)
+            .fields(["matches"]),
+    )
+    .await?;
+    txn.commit().await?;
+    let created = matches::Entity::find()
+        .filter(matches::Column::RunId.eq(run_id))
+        .order_by_asc(matches::Column::Id)
+        .all(db)
+        .await?;
+    Ok((run, created))
+}

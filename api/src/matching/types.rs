@@ -1,0 +1,273 @@
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{enums::Reason as StoredReason, r#match as matches, match_event, matching_run};
+
+use crate::{
+    catalogue::types::{Service, Technology},
+    connection,
+    graphql::{context::loader, node},
+    household::{loader::HouseholdId, types::Household},
+};
+
+/// Match lifecycle.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::MatchStatus")]
+pub enum MatchStatus {
+    /// Proposed by the system or a coordinator.
+    Suggested,
+    /// Offered to the household.
+    Offered,
+    /// Accepted by the household (baseline income recorded).
+    Accepted,
+    /// In training.
+    InTraining,
+    /// Using the technology.
+    Adopted,
+    /// Still using it at follow-up.
+    Sustained,
+    /// Not taken up.
+    Declined,
+    /// Given up after acceptance.
+    Dropped,
+}
+
+/// One reason behind a score.
+#[derive(SimpleObject, Clone)]
+pub struct Reason {
+    /// CAPITAL, INCOME, AFFORDABILITY, AREA, TRACK_RECORD or NEED.
+    pub factor: String,
+    /// What it means for this household.
+    pub detail: String,
+    /// Share of the score; the contributions of a recommendation add up to its score.
+    pub contribution: f64,
+}
+
+impl From<&StoredReason> for Reason {
+    fn from(r: &StoredReason) -> Self {
+        Reason {
+            factor: r.factor.clone(),
+            detail: r.detail.clone(),
+            contribution: r.contribution_millis as f64 / 1000.0,
+        }
+    }
+}
+
+/// A technology ranked for a household.
+#[derive(SimpleObject)]
+pub struct TechnologyRecommendation {
+    /// The technology.
+    pub technology: Technology,
+    /// Fit in [0, 1].
+    pub score: f64,
+    /// Why, factor by factor.
+    pub reasons: Vec<Reason>,
+}
+
+/// A service ranked for a household.
+#[derive(SimpleObject)]
+pub struct ServiceRecommendation {
+    /// The service.
+    pub service: Service,
+    /// Fit in [0, 1].
+    pub score: f64,
+    /// Why, factor by factor.
+    pub reasons: Vec<Reason>,
+}
+
+pub struct Match(pub matches::Model);
+
+/// A household matched to a technology, with its score, reasons and lifecycle.
+#[Object]
+impl Match {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        node::encode("Match", self.0.id)
+    }
+
+    /// The household (null when you may not see it).
+    async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
+        Ok(loader(ctx)
+            .load_one(HouseholdId(self.0.household_id))
+            .await?
+            .map(Household))
+    }
+
+    /// The technology.
+    async fn technology(&self, ctx: &Context<'_>) -> Result<Option<Technology>> {
+        Ok(loader(ctx)
+            .load_one(super::loader::TechnologyId(self.0.technology_id))
+            .await?
+            .map(Technology))
+    }
+
+    /// State.
+    async fn status(&self) -> MatchStatus {
+        self.0.status.into()
+    }
+
+    /// Fit in [0, 1] when suggested.
+    async fn score(&self) -> f64 {
+        self.0.score_millis as f64 / 1000.0
+    }
+
+    /// Why it was suggested.
+    async fn reasons(&self) -> Vec<Reason> {
+        self.0.reasons.0.iter().map(Into::into).collect()
+    }
+
+    /// Agency delivering it.
+    async fn delivering_agency(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::agency::types::Agency>> {
+        Ok(loader(ctx)
+            .load_one(crate::agency::loader::AgencyId(self.0.delivering_agency_id))
+            .await?
+            .map(crate::agency::types::Agency))
+    }
+
+    /// Income per person per month at acceptance, baht.
+    async fn baseline_income(&self) -> Option<f64> {
+        self.0.baseline_income_satang.map(|v| v as f64 / 100.0)
+    }
+
+    /// Income per person per month at follow-up, baht.
+    async fn follow_up_income(&self) -> Option<f64> {
+        self.0.follow_up_income_satang.map(|v| v as f64 / 100.0)
+    }
+
+    /// The matching run that suggested it, if any.
+    async fn run_id(&self) -> Option<ID> {
+        self.0.run_id.map(|r| node::encode("MatchingRun", r))
+    }
+
+    /// Every status change, oldest first (a handful).
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MatchEvent>> {
+        Ok(loader(ctx)
+            .load_one(super::loader::MatchEventsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(MatchEvent)
+            .collect())
+    }
+
+    /// Optimistic-locking version.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When it was suggested.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+connection!(MatchConnection, MatchEdge, Match, "matches");
+
+pub struct MatchEvent(pub match_event::Model);
+
+/// One status change of a match.
+#[Object]
+impl MatchEvent {
+    /// State before (null when suggested).
+    async fn from_status(&self) -> Option<MatchStatus> {
+        self.0.from_status.map(Into::into)
+    }
+
+    /// State after.
+    async fn to_status(&self) -> MatchStatus {
+        self.0.to_status.into()
+    }
+
+    /// Why.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    /// When.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+}
+
+pub struct MatchingRun(pub matching_run::Model);
+
+/// One area-wide matching run: its input, totals, and the matches it suggested.
+#[Object]
+impl MatchingRun {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        node::encode("MatchingRun", self.0.id)
+    }
+
+    /// The area matched.
+    async fn area_code(&self) -> &str {
+        &self.0.area_code
+    }
+
+    /// Input as given (technologies, seats, weights).
+    async fn parameters(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(self.0.parameters.0.clone())
+    }
+
+    /// Households considered.
+    async fn households_considered(&self) -> i32 {
+        self.0.households_considered
+    }
+
+    /// Eligible household–technology pairs.
+    async fn pairs_considered(&self) -> i64 {
+        self.0.pairs_considered
+    }
+
+    /// Matches suggested.
+    async fn matches_created(&self) -> i32 {
+        self.0.matches_created
+    }
+
+    /// Total ladder-weighted benefit of the suggested matches (score in thousandths × ladder weight:
+    /// STRUGGLING 8, DIFFICULT 4, MANAGEABLE 2, WELL 1).
+    async fn total_benefit(&self) -> i64 {
+        self.0.total_benefit
+    }
+
+    /// What a greedy pass would have reached on the same input.
+    async fn greedy_benefit(&self) -> i64 {
+        self.0.greedy_benefit
+    }
+
+    /// The suggested matches, by id.
+    #[graphql(
+        complexity = "crate::graphql::pagination::PageArgs::complexity(first, last, child_complexity)"
+    )]
+    async fn matches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<MatchConnection> {
+        use crate::graphql::pagination::{Keyset, PageArgs, TotalCount, fetch_page};
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let args = PageArgs::new(first, after, last, before)?;
+        let select = super::service::visible_matches(
+            crate::graphql::context::viewer(ctx),
+            &crate::graphql::context::scope(ctx),
+        )
+        .filter(matches::Column::RunId.eq(self.0.id));
+        let db = &crate::graphql::context::services(ctx).db;
+        let page = fetch_page(db, select.clone(), Keyset::uuid(matches::Column::Id), &args).await?;
+        Ok(MatchConnection::from_page(
+            page.map(Match),
+            |m| m.0.id.to_string(),
+            TotalCount::of_select(db, select),
+        ))
+    }
+
+    /// When it ran.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,511 @@
+//! Recommendations, area-wide matching and the match lifecycle.
+use entity::enums::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Client, TestApp,
+    fixtures::{
+        AccountBuilder, LAMPANG_VILLAGE, household_input, new_agency, register, seed_villages,
+    },
+};
+
+const CREATE_TECH: &str =
+    "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id name } } }";
+const ASSESS: &str = "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id ladder { overall } } } }";
+const TRANSITION: &str = "mutation($i: TransitionHouseholdInput!) { transitionHousehold(input: $i) { household { version } } }";
+const RUN: &str = "mutation($i: RunMatchingInput!) { runMatching(input: $i) { run { id householdsConsidered matchesCreated totalBenefit greedyBenefit
+  matches(first: 100) { totalCount nodes { id status score household { id } technology { id name } } } } } }";
+
+struct World {
+    app: TestApp,
+    admin: Client,
+    coordinator: Client,
+    surveyor: Client,
+    agency: uuid::Uuid,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let admin = app.client(Role::Admin).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let surveyor = app.client(Role::Surveyor).await;
+    let agency = new_agency(&app, "RMUT Lanna Lampang").await.id;
+    World {
+        app,
+        admin,
+        coordinator,
+        surveyor,
+        agency,
+    }
+}
+
+impl World {
+    async fn technology(&self, name: &str, extra: Value) -> Value {
+        let mut input = json!({ "agencyId": api::graphql::node::encode("Agency", self.agency), "name": name, "sector": "FISHERY",
+            "capitalsRaised": ["FINANCIAL"], "unitCost": 3000, "monthlyIncomeGain": 1200, "trainingDays": 3,
+            "seatsPerRound": 30, "readinessLevel": 7 });
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let res = self
+            .app
+            .gql(Some(&self.admin.token), CREATE_TECH, json!({ "i": input }))
+            .await;
+        res.data("/createTechnology/technology/id").clone()
+    }
+
+    /// A VERIFIED household with an ACTIVE assessment.
+    async fn household(&self, seed: u64, scores: [f64; 5], income: f64, has_land: bool) -> Value {
+        let done = register(
+            &self.app,
+            &self.surveyor.token,
+            household_input(LAMPANG_VILLAGE, &format!("คน{seed}"), seed),
+        )
+        .await;
+        let id = done["household"]["id"].clone();
+        self.app
+            .gql(Some(&self.coordinator.token), TRANSITION, json!({ "i": { "householdId": id, "version": 1, "to": "VERIFIED", "evidence": { "verifiedOn": "2026-11-01" } } }))
+            .await
+            .data("/transitionHousehold");
+        self.app
+            .gql(Some(&self.surveyor.token), ASSESS, json!({ "i": { "householdId": id, "assessedOn": "2026-11-02", "householdSize": 4,
+                "incomePerPerson": income, "hasLand": has_land,
+                "scores": { "human": scores[0], "physical": scores[1], "financial": scores[2], "natural": scores[3], "social": scores[4] } } }))
+            .await
+            .data("/recordAssessment");
+        id
+    }
+}
+
+#[actix_web::test]
+async fn recommendations_rank_by_need_and_their_reasons_add_up_to_the_score() {
+    let w = world().await;
+    let h = w
+        .household(1, [3.0, 3.0, 1.2, 3.0, 3.0], 1500.0, false)
+        .await;
+    w.technology(
+        "Fish feed (financial)",
+        json!({ "capitalsRaised": ["FINANCIAL"] }),
+    )
+    .await;
+    w.technology(
+        "Community group (social)",
+        json!({ "capitalsRaised": ["SOCIAL"], "monthlyIncomeGain": 1200 }),
+    )
+    .await;
+    w.technology(
+        "Rice farming (needs land)",
+        json!({ "capitalsRaised": ["FINANCIAL", "NATURAL"], "requiresLand": true }),
+    )
+    .await;
+    w.technology(
+        "Solar pump (needs savings)",
+        json!({ "capitalsRaised": ["FINANCIAL"], "minScores": { "financial": 2.0 } }),
+    )
+    .await;
+    let q = "query($h: ID!) { recommendTechnologies(householdId: $h, first: 10) { score technology { name } reasons { factor detail contribution } } }";
+    let res = w
+        .app
+        .gql(Some(&w.surveyor.token), q, json!({ "h": h }))
+        .await;
+    let recs = res
+        .data("/recommendTechnologies")
+        .as_array()
+        .unwrap()
+        .clone();
+    let names: Vec<&str> = recs
+        .iter()
+        .map(|r| r["technology"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Fish feed (financial)", "Community group (social)"],
+        "hard filters drop land and savings"
+    );
+    for r in &recs {
+        let sum: f64 = r["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["contribution"].as_f64().unwrap())
+            .sum();
+        assert!((sum - r["score"].as_f64().unwrap()).abs() < 1e-9, "{r}");
+        assert!((0.0..=1.0).contains(&r["score"].as_f64().unwrap()));
+    }
+    assert!(recs[0]["score"].as_f64().unwrap() > recs[1]["score"].as_f64().unwrap());
+
+    // Without an assessment there is nothing to rank on.
+    let bare = register(
+        &w.app,
+        &w.surveyor.token,
+        household_input(LAMPANG_VILLAGE, "ไม่มี", 99),
+    )
+    .await;
+    w.app
+        .gql(
+            Some(&w.surveyor.token),
+            q,
+            json!({ "h": bare["household"]["id"] }),
+        )
+        .await
+        .assert_error("BAD_USER_INPUT", Some("householdId"));
+}
+
+#[actix_web::test]
+async fn run_matching_beats_greedy_where_greedy_fails_and_never_exceeds_seats() {
+    let w = world().await;
+    // A is poorer (STRUGGLING) and slightly prefers T1; B can only use T1 (T2 needs land).
+    let a = w
+        .household(1, [1.2, 1.2, 1.2, 1.2, 1.2], 1000.0, true)
+        .await;
+    let b = w
+        .household(2, [2.0, 2.0, 2.0, 2.0, 2.0], 1000.0, false)
+        .await;
+    let t1 = w
+        .technology("T1", json!({ "monthlyIncomeGain": 4000 }))
+        .await;
+    let t2 = w
+        .technology(
+            "T2",
+            json!({ "monthlyIncomeGain": 3000, "requiresLand": true }),
+        )
+        .await;
+    let res = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            RUN,
+            json!({ "i": { "areaCode": "52",
+        "seats": [{ "technologyId": t1, "seats": 1 }, { "technologyId": t2, "seats": 1 }] } }),
+        )
+        .await;
+    let run = res.data("/runMatching/run").clone();
+    assert_eq!(run["householdsConsidered"], 2);
+    assert_eq!(run["matchesCreated"], 2);
+    assert!(
+        run["totalBenefit"].as_i64().unwrap() > run["greedyBenefit"].as_i64().unwrap(),
+        "{run}"
+    );
+    let pairs: Vec<(Value, Value)> = run["matches"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["household"]["id"].clone(), m["technology"]["id"].clone()))
+        .collect();
+    assert!(
+        pairs.contains(&(a.clone(), t2.clone())) && pairs.contains(&(b.clone(), t1.clone())),
+        "{pairs:?}"
+    );
+
+    // The run can be read back.
+    let again = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            "query($id: ID!) { matchingRun(id: $id) { matchesCreated matches { totalCount } } }",
+            json!({ "id": run["id"] }),
+        )
+        .await;
+    assert_eq!(again.data("/matchingRun/matches/totalCount"), 2);
+}
+
+#[actix_web::test]
+async fn seats_are_respected_and_the_same_input_gives_the_same_matches() {
+    let w = world().await;
+    let mut households = Vec::new();
+    for i in 0..6u64 {
+        let poor = 1.0 + 0.3 * i as f64;
+        households.push(
+            w.household(
+                10 + i,
+                [poor, poor, poor, 2.5, 2.5],
+                1200.0 + 300.0 * i as f64,
+                i % 2 == 0,
+            )
+            .await,
+        );
+    }
+    let t1 = w
+        .technology(
+            "Mushroom house",
+            json!({ "capitalsRaised": ["FINANCIAL", "PHYSICAL"] }),
+        )
+        .await;
+    let t2 = w
+        .technology(
+            "Low-cost fish feed",
+            json!({ "capitalsRaised": ["FINANCIAL"], "requiresLand": true }),
+        )
+        .await;
+    let input = json!({ "i": { "areaCode": "5201", "seats": [{ "technologyId": t1, "seats": 2 }, { "technologyId": t2, "seats": 1 }] } });
+    let first = w
+        .app
+        .gql(Some(&w.coordinator.token), RUN, input.clone())
+        .await;
+    let run = first.data("/runMatching/run").clone();
+    let assigned = |run: &Value, t: &Value| {
+        run["matches"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["technology"]["id"] == *t)
+            .count()
+    };
+    assert_eq!(run["matchesCreated"], 3);
+    assert!(assigned(&run, &t1) <= 2 && assigned(&run, &t2) <= 1);
+    // Poorest first: the only STRUGGLING household (ladder weight 4) is among those matched.
+    let matched: Vec<Value> = run["matches"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["household"]["id"].clone())
+        .collect();
+    assert!(matched.contains(&households[0]), "{matched:?}");
+
+    // Decline them all, run again: the same pairs.
+    for m in run["matches"]["nodes"].as_array().unwrap() {
+        w.app.gql(Some(&w.coordinator.token), "mutation($i: TransitionMatchInput!) { transitionMatch(input: $i) { match { status } } }",
+            json!({ "i": { "matchId": m["id"], "version": 1, "to": "DECLINED", "reason": "test rerun" } })).await.data("/transitionMatch");
+    }
+    let second = w.app.gql(Some(&w.coordinator.token), RUN, input).await;
+    let run2 = second.data("/runMatching/run").clone();
+    let key = |run: &Value| {
+        let mut v: Vec<(String, String)> = run["matches"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["household"]["id"].as_str().unwrap().to_string(),
+                    m["technology"]["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&run), key(&run2));
+    assert_eq!(run["totalBenefit"], run2["totalBenefit"]);
+}
+
+#[actix_web::test]
+async fn bad_run_input_names_the_field_and_runs_nothing() {
+    let w = world().await;
+    let t = w.technology("T", json!({ "seatsPerRound": 5 })).await;
+    let other = w.technology("U", json!({})).await;
+    for (input, field) in [
+        (
+            json!({ "areaCode": "52", "seats": [{ "technologyId": t, "seats": 6 }] }),
+            "seats[0].seats",
+        ),
+        (
+            json!({ "areaCode": "52", "seats": [{ "technologyId": t, "seats": -1 }] }),
+            "seats[0].seats",
+        ),
+        (
+            json!({ "areaCode": "52", "technologyIds": [other], "seats": [{ "technologyId": t, "seats": 2 }] }),
+            "technologyIds[0]",
+        ),
+        (
+            json!({ "areaCode": "95", "seats": [{ "technologyId": t, "seats": 2 }] }),
+            "areaCode",
+        ),
+        (json!({ "areaCode": "52", "seats": [] }), "seats"),
+    ] {
+        w.app
+            .gql(Some(&w.coordinator.token), RUN, json!({ "i": input }))
+            .await
+            .assert_error("BAD_USER_INPUT", Some(field));
+    }
+    w.app
+        .gql(
+            Some(&w.surveyor.token),
+            RUN,
+            json!({ "i": { "areaCode": "52", "seats": [{ "technologyId": t, "seats": 2 }] } }),
+        )
+        .await
+        .assert_error("FORBIDDEN", None);
+    let runs = w
+        .app
+        .gql(
+            Some(&w.admin.token),
+            "{ matches { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(runs.data("/matches/totalCount"), 0);
+}
+
+const MOVE: &str = "mutation($i: TransitionMatchInput!) { transitionMatch(input: $i) { match { status version baselineIncome followUpIncome history { fromStatus toStatus } } } }";
+
+#[actix_web::test]
+async fn a_match_moves_through_its_lifecycle_and_its_agency_sees_and_moves_it() {
+    let w = world().await;
+    let h = w
+        .household(1, [1.5, 1.5, 1.5, 2.0, 2.0], 2100.0, true)
+        .await;
+    let t = w.technology("Fish feed", json!({})).await;
+    let m = w.app.gql(Some(&w.coordinator.token), "mutation($i: SuggestMatchInput!) { suggestMatch(input: $i) { match { id status score reasons { contribution } } } }",
+        json!({ "i": { "householdId": h, "technologyId": t } })).await;
+    let id = m.data("/suggestMatch/match/id").clone();
+    let sum: f64 = m
+        .data("/suggestMatch/match/reasons")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["contribution"].as_f64().unwrap())
+        .sum();
+    assert!((sum - m.data("/suggestMatch/match/score").as_f64().unwrap()).abs() < 1e-9);
+
+    w.app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 1, "to": "ADOPTED" } }),
+        )
+        .await
+        .assert_error("BAD_USER_INPUT", Some("to"));
+    w.app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 1, "to": "DECLINED" } }),
+        )
+        .await
+        .assert_error("BAD_USER_INPUT", Some("reason"));
+    let offered = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 1, "to": "OFFERED" } }),
+        )
+        .await;
+    assert_eq!(offered.data("/transitionMatch/match/status"), "OFFERED");
+
+    // Staff of the providing agency see it and move it on; other agencies and analysts do not.
+    let staff = w
+        .app
+        .client_for(
+            &AccountBuilder::new(Role::Agency)
+                .agency(w.agency)
+                .create(&w.app)
+                .await,
+        )
+        .await;
+    let outsider = w.app.client(Role::Agency).await;
+    assert_eq!(
+        w.app
+            .gql(
+                Some(&staff.token),
+                "{ matches { totalCount nodes { household { id } } } }",
+                json!({})
+            )
+            .await
+            .data("/matches/totalCount"),
+        1
+    );
+    assert_eq!(
+        w.app
+            .gql(
+                Some(&outsider.token),
+                "{ matches { totalCount } }",
+                json!({})
+            )
+            .await
+            .data("/matches/totalCount"),
+        0
+    );
+    w.app
+        .gql(
+            Some(&outsider.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 2, "to": "ACCEPTED" } }),
+        )
+        .await
+        .assert_error("NOT_FOUND", None);
+    let analyst = w.app.client(Role::Analyst).await;
+    w.app
+        .gql(
+            Some(&analyst.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 2, "to": "ACCEPTED" } }),
+        )
+        .await
+        .assert_error("FORBIDDEN", None);
+
+    let accepted = w
+        .app
+        .gql(
+            Some(&staff.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 2, "to": "ACCEPTED" } }),
+        )
+        .await;
+    assert_eq!(
+        accepted.data("/transitionMatch/match/baselineIncome"),
+        2100.0
+    );
+    w.app
+        .gql(
+            Some(&staff.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 3, "to": "IN_TRAINING" } }),
+        )
+        .await
+        .data("/transitionMatch");
+    let adopted = w.app.gql(Some(&staff.token), MOVE, json!({ "i": { "matchId": id, "version": 4, "to": "ADOPTED", "followUpIncome": 3400 } })).await;
+    assert_eq!(
+        adopted.data("/transitionMatch/match/followUpIncome"),
+        3400.0
+    );
+    let history = adopted
+        .data("/transitionMatch/match/history")
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(history, 5);
+    w.app
+        .gql(
+            Some(&staff.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 4, "to": "SUSTAINED" } }),
+        )
+        .await
+        .assert_error("CONFLICT", None);
+}
+
+#[actix_web::test]
+async fn households_with_assessments_and_matches_take_the_same_statements_at_5_and_50() {
+    let w = world().await;
+    let t = w.technology("T", json!({})).await;
+    for i in 0..52u64 {
+        let h = w
+            .household(200 + i, [1.5, 1.5, 1.5, 2.0, 2.0], 2000.0, true)
+            .await;
+        if i % 2 == 0 {
+            w.app
+                .gql(
+                    Some(&w.coordinator.token),
+                    "mutation($i: SuggestMatchInput!) { suggestMatch(input: $i) { match { id } } }",
+                    json!({ "i": { "householdId": h, "technologyId": t } }),
+                )
+                .await
+                .data("/suggestMatch");
+        }
+    }
+    let q = "query($n: Int!) { households(first: $n) { edges { node { id ladder { overall } latestAssessment { overallScore }
+        matches { totalCount nodes { status technology { name provider { name } } } } } } } }";
+    let mut counts = Vec::new();
+    for n in [5, 50] {
+        w.app.reset_statements();
+        let res = w
+            .app
+            .gql(Some(&w.coordinator.token), q, json!({ "n": n }))
+            .await;
+        assert_eq!(res.data("/households/edges").as_array().unwrap().len(), n);
+        counts.push(w.app.statements());
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+}
