@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod consent;
 pub mod db;
+pub mod enterprise;
 pub mod error;
 pub mod graphql;
 pub mod household;

@@ -542,3 +542,35 @@ pub struct Reason {
 pub struct Reasons(pub Vec<Reason>);
 
 impl Eq for Reasons {}
+
+/// Kind of enterprise.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum EnterpriseKind {
+    #[sea_orm(string_value = "COMMUNITY_ENTERPRISE")]
+    CommunityEnterprise,
+    #[sea_orm(string_value = "COOPERATIVE")]
+    Cooperative,
+    #[sea_orm(string_value = "SOCIAL_ENTERPRISE")]
+    SocialEnterprise,
+    #[sea_orm(string_value = "SME")]
+    Sme,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// A household's part in an enterprise's value chain.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum EnterpriseRole {
+    #[sea_orm(string_value = "PRODUCER")]
+    Producer,
+    #[sea_orm(string_value = "WORKER")]
+    Worker,
+    #[sea_orm(string_value = "SUPPLIER")]
+    Supplier,
+}

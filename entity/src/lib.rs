@@ -8,6 +8,8 @@ pub mod assessment;
 pub mod audit_event;
 pub mod auth_session;
 pub mod consent;
+pub mod enterprise;
+pub mod enterprise_link;
 pub mod enums;
 pub mod household;
 pub mod household_external_id;

@@ -22,6 +22,8 @@ mod m20261124_000017_create_service;
 mod m20261124_000018_create_matching_run;
 mod m20261124_000019_create_match;
 mod m20261124_000020_create_match_event;
+mod m20261124_000021_create_enterprise;
+mod m20261124_000022_create_enterprise_link;
 
 pub struct Migrator;
 
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000018_create_matching_run::Migration),
             Box::new(m20261124_000019_create_match::Migration),
             Box::new(m20261124_000020_create_match_event::Migration),
+            Box::new(m20261124_000021_create_enterprise::Migration),
+            Box::new(m20261124_000022_create_enterprise_link::Migration),
         ]
     }
 }

@@ -7,7 +7,8 @@ use crate::helpers::{
     fixtures::{AccountBuilder, new_agency},
 };
 
-/// ✓ allowed, U unauthenticated, F forbidden.
+/// ✓ allowed, U unauthenticated, F forbidden; BAD_USER_INPUT means the role got past the guard
+/// to input validation (the inputs here are deliberately invalid, so nothing is written).
 const MATRIX: &[(&str, &str)] = &[
     //                                                   anon ADMIN COORD SURV AGENCY ANALYST
     ("{ me { id } }", "U ✓ ✓ ✓ ✓ ✓"),

@@ -9,6 +9,7 @@ mod assessments;
 mod audit;
 mod auth;
 mod authorization_matrix;
+mod catalogue;
 mod consent;
 mod households;
 mod http;

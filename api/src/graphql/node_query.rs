@@ -35,6 +35,12 @@ pub enum Node {
     Household(Household),
     Person(Person),
     PotentialDuplicate(PotentialDuplicate),
+    Assessment(crate::assessment::types::Assessment),
+    Technology(crate::catalogue::types::Technology),
+    Service(crate::catalogue::types::Service),
+    Match(crate::matching::types::Match),
+    MatchingRun(crate::matching::types::MatchingRun),
+    Enterprise(crate::enterprise::graphql::Enterprise),
 }
 
 async fn resolve(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
@@ -100,6 +106,64 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
                 None => None,
             }
         }
+        "Assessment" => match uuid() {
+            Some(u) => match crate::assessment::service::find_visible(
+                &services(ctx).db,
+                &Scope::for_viewer(viewer),
+                u,
+            )
+            .await
+            {
+                Ok(a) => Some(Node::Assessment(crate::assessment::types::Assessment(a))),
+                Err(ApiError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        },
+        "Technology" => match uuid() {
+            Some(u) => loader
+                .load_one(crate::matching::loader::TechnologyId(u))
+                .await?
+                .map(|t| Node::Technology(crate::catalogue::types::Technology(t))),
+            None => None,
+        },
+        "Service" => match uuid() {
+            Some(u) => entity::service::Entity::find_by_id(u)
+                .one(&services(ctx).db)
+                .await
+                .map_err(ApiError::from)?
+                .map(|s| Node::Service(crate::catalogue::types::Service(s))),
+            None => None,
+        },
+        "Match" => match uuid() {
+            Some(u) => {
+                crate::matching::service::visible_matches(viewer, &Scope::for_viewer(viewer))
+                    .filter(entity::r#match::Column::Id.eq(u))
+                    .one(&services(ctx).db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|m| Node::Match(crate::matching::types::Match(m)))
+            }
+            None => None,
+        },
+        "MatchingRun" if matches!(viewer.role(), Some(Role::Admin | Role::Coordinator)) => {
+            match uuid() {
+                Some(u) => entity::matching_run::Entity::find_by_id(u)
+                    .one(&services(ctx).db)
+                    .await
+                    .map_err(ApiError::from)?
+                    .filter(|r| Scope::for_viewer(viewer).contains_area(&r.area_code))
+                    .map(|r| Node::MatchingRun(crate::matching::types::MatchingRun(r))),
+                None => None,
+            }
+        }
+        "Enterprise" => match uuid() {
+            Some(u) => loader
+                .load_one(crate::enterprise::loader::EnterpriseId(u))
+                .await?
+                .map(|e| Node::Enterprise(crate::enterprise::graphql::Enterprise(e))),
+            None => None,
+        },
         _ => None,
     })
 }

@@ -16,6 +16,7 @@ use crate::{
     catalogue::{mutation::CatalogueMutation, query::CatalogueQuery},
     config::Limits,
     consent::mutation::ConsentMutation,
+    enterprise::graphql::{EnterpriseMutation, EnterpriseQuery},
     graphql::{extensions::ErrorCodes, node_query::NodeQuery},
     household::{mutation::HouseholdMutation, query::HouseholdQuery},
     matching::{mutation::MatchingMutation, query::MatchingQuery},
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     AssessmentQuery,
     CatalogueQuery,
     MatchingQuery,
+    EnterpriseQuery,
 );
 
 /// What can be changed. Every mutation takes one `input` and returns a payload.
@@ -50,6 +52,7 @@ pub struct MutationRoot(
     PovertyLineMutation,
     CatalogueMutation,
     MatchingMutation,
+    EnterpriseMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

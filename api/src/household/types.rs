@@ -392,6 +392,34 @@ impl Household {
         ))
     }
 
+    /// Enterprises the household produces for, works at or supplies, oldest link first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn enterprises(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<crate::enterprise::graphql::EnterpriseLinkConnection> {
+        use crate::enterprise::loader::{LinkCountOfHousehold, LinksOfHousehold};
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(LinksOfHousehold {
+                parent: self.0.id,
+                page,
+            })
+            .await?;
+        Ok(
+            crate::enterprise::graphql::EnterpriseLinkConnection::from_page(
+                rows.unwrap_or_default()
+                    .map(crate::enterprise::graphql::EnterpriseLink),
+                |l| l.0.id.to_string(),
+                TotalCount::of_loader(LinkCountOfHousehold(self.0.id)),
+            ),
+        )
+    }
+
     /// Technology matches of the household, oldest first.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn matches(

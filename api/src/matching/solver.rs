@@ -1,6 +1,11 @@
 //! DOCS_PLACEHOLDER
 
 use std::fmt;
+pub static STATS: [std::sync::atomic::AtomicU64; 8] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 8];
+fn stat(i: usize, v: u64) {
+    STATS[i].fetch_add(v, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Largest accepted benefit of one (household, technology) pair: `i32::MAX` (≈ 2.1 · 10⁹).
 ///
@@ -603,6 +608,7 @@ impl<'a> Solver<'a> {
             return;
         }
 
+        stat(0, 1);
         // Dijkstra over technologies with reduced costs; labels are ≥ 0.
         for &t in &self.touched {
             self.label[t as usize] = INF;
@@ -672,6 +678,8 @@ impl<'a> Solver<'a> {
                 }
             }
         }
+        stat(1, self.settled.len() as u64);
+        stat(2, self.touched.len() as u64);
         for &t in &self.settled {
             self.price[t as usize] += dist - self.label[t as usize];
         }
@@ -696,6 +704,10 @@ impl<'a> Solver<'a> {
             t = before;
         }
         self.path.reverse();
+        stat(3, self.path.len() as u64);
+        if evict {
+            stat(4, 1);
+        }
         self.movers.clear();
         for w in self.path.windows(2) {
             let mover = self.blocks[w[0] as usize]
@@ -751,6 +763,7 @@ impl<'a> Solver<'a> {
         for &t2 in ts {
             let t2 = t2 as usize;
             if block.arg[t2] == y {
+                stat(5, 1);
                 let column = &block.diff[t2 * cap..t2 * cap + last];
                 let (mut best, mut arg) = (NEG, NONE);
                 for (&v, &(who, _)) in column.iter().zip(occ.iter()) {

@@ -1,0 +1,248 @@
+//! The technology and service catalogue, and enterprises in value chains.
+use entity::enums::Role;
+use serde_json::json;
+
+use crate::helpers::{
+    TestApp,
+    fixtures::{
+        AccountBuilder, LAMPANG_VILLAGE, household_input, new_agency, register, seed_villages,
+    },
+};
+
+const CREATE: &str = "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id name version provider { name } capitalsRaised minScores { financial } suitableAreas } } }";
+const UPDATE: &str = "mutation($i: UpdateTechnologyInput!) { updateTechnology(input: $i) { technology { name version } } }";
+
+fn tech(name: &str) -> serde_json::Value {
+    json!({ "name": name, "sector": "AGRICULTURE", "capitalsRaised": ["NATURAL", "FINANCIAL", "NATURAL"], "unitCost": 2500,
+        "monthlyIncomeGain": 900, "trainingDays": 2, "seatsPerRound": 25, "readinessLevel": 8,
+        "minScores": { "financial": 1.5 }, "suitableAreas": ["52"] })
+}
+
+#[actix_web::test]
+async fn agency_staff_add_their_own_technologies_and_cannot_touch_others() {
+    let app = TestApp::spawn().await;
+    let ours = new_agency(&app, "RMUT Lanna").await;
+    let theirs = new_agency(&app, "RMUT Isan").await;
+    let staff = app
+        .client_for(
+            &AccountBuilder::new(Role::Agency)
+                .agency(ours.id)
+                .create(&app)
+                .await,
+        )
+        .await;
+    let rival = app
+        .client_for(
+            &AccountBuilder::new(Role::Agency)
+                .agency(theirs.id)
+                .create(&app)
+                .await,
+        )
+        .await;
+
+    let res = app
+        .gql(
+            Some(&staff.token),
+            CREATE,
+            json!({ "i": tech("Mushroom house") }),
+        )
+        .await;
+    assert_eq!(
+        res.data("/createTechnology/technology/provider/name"),
+        "RMUT Lanna"
+    );
+    assert_eq!(
+        res.data("/createTechnology/technology/capitalsRaised"),
+        &json!(["FINANCIAL", "NATURAL"])
+    );
+    assert_eq!(
+        res.data("/createTechnology/technology/minScores/financial"),
+        1.5
+    );
+    let id = res.data("/createTechnology/technology/id").clone();
+
+    let mut foreign = tech("Not ours");
+    foreign["agencyId"] = json!(api::graphql::node::encode("Agency", theirs.id));
+    app.gql(Some(&staff.token), CREATE, json!({ "i": foreign }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("agencyId"));
+    app.gql(
+        Some(&rival.token),
+        UPDATE,
+        json!({ "i": { "id": id, "version": 1, "technology": tech("Hijacked") } }),
+    )
+    .await
+    .assert_error("NOT_FOUND", None);
+    let coordinator = app.client(Role::Coordinator).await;
+    app.gql(Some(&coordinator.token), CREATE, json!({ "i": tech("x") }))
+        .await
+        .assert_error("FORBIDDEN", None);
+
+    let updated = app
+        .gql(
+            Some(&staff.token),
+            UPDATE,
+            json!({ "i": { "id": id, "version": 1, "technology": tech("Mushroom house v2") } }),
+        )
+        .await;
+    assert_eq!(updated.data("/updateTechnology/technology/version"), 2);
+    app.gql(
+        Some(&staff.token),
+        UPDATE,
+        json!({ "i": { "id": id, "version": 1, "technology": tech("stale") } }),
+    )
+    .await
+    .assert_error("CONFLICT", None);
+}
+
+#[actix_web::test]
+async fn bad_technologies_name_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.client(Role::Admin).await;
+    let agency = new_agency(&app, "RMUT").await;
+    let with = |k: &str, v: serde_json::Value| {
+        let mut t = tech("T");
+        t["agencyId"] = json!(api::graphql::node::encode("Agency", agency.id));
+        t[k] = v;
+        json!({ "i": t })
+    };
+    for (k, v, field) in [
+        ("readinessLevel", json!(10), "readinessLevel"),
+        ("seatsPerRound", json!(0), "seatsPerRound"),
+        ("unitCost", json!(-1), "unitCost"),
+        ("capitalsRaised", json!([]), "capitalsRaised"),
+        ("minScores", json!({ "human": 4.5 }), "minScores.human"),
+        ("suitableAreas", json!(["99"]), "suitableAreas"),
+        ("name", json!(" "), "name"),
+    ] {
+        app.gql(Some(&admin.token), CREATE, with(k, v))
+            .await
+            .assert_error("BAD_USER_INPUT", Some(field));
+    }
+    let mut no_agency = tech("T");
+    no_agency.as_object_mut().unwrap().remove("agencyId");
+    app.gql(Some(&admin.token), CREATE, json!({ "i": no_agency }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("agencyId"));
+}
+
+#[actix_web::test]
+async fn the_catalogue_filters_by_capital_area_cost_and_readiness() {
+    let app = TestApp::spawn().await;
+    let admin = app.client(Role::Admin).await;
+    let agency = api::graphql::node::encode("Agency", new_agency(&app, "RMUT").await.id);
+    for (name, caps, areas, cost, trl) in [
+        ("Fish feed", json!(["FINANCIAL"]), json!(["52"]), 1000, 8),
+        ("Solar pump", json!(["PHYSICAL"]), json!([]), 20000, 6),
+        (
+            "Silk dyeing",
+            json!(["HUMAN", "FINANCIAL"]),
+            json!(["4601"]),
+            3000,
+            9,
+        ),
+    ] {
+        let mut t = tech(name);
+        t["agencyId"] = json!(agency);
+        t["capitalsRaised"] = caps;
+        t["suitableAreas"] = areas;
+        t["unitCost"] = json!(cost);
+        t["readinessLevel"] = json!(trl);
+        t["minScores"] = json!(null);
+        app.gql(Some(&admin.token), CREATE, json!({ "i": t }))
+            .await
+            .data("/createTechnology");
+    }
+    let q =
+        "query($f: TechnologyFilter) { technologies(filter: $f) { totalCount nodes { name } } }";
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["technologies"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let analyst = app.client(Role::Analyst).await;
+    let by = |f: serde_json::Value| {
+        let app = &app;
+        let t = analyst.token.clone();
+        async move {
+            app.gql(Some(&t), q, json!({ "f": f }))
+                .await
+                .data("")
+                .clone()
+        }
+    };
+    assert_eq!(
+        names(&by(json!({ "capital": "FINANCIAL" })).await),
+        ["Fish feed", "Silk dyeing"]
+    );
+    assert_eq!(
+        names(&by(json!({ "areaCode": "520101" })).await),
+        ["Fish feed", "Solar pump"]
+    );
+    assert_eq!(
+        names(&by(json!({ "areaCode": "460101" })).await),
+        ["Solar pump", "Silk dyeing"]
+    );
+    assert_eq!(
+        names(&by(json!({ "maxUnitCost": 3000, "minReadinessLevel": 9 })).await),
+        ["Silk dyeing"]
+    );
+}
+
+#[actix_web::test]
+async fn households_are_linked_to_enterprises_with_their_income() {
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let surveyor = app.client(Role::Surveyor).await;
+    let e = app.gql(Some(&coordinator.token), "mutation($i: CreateEnterpriseInput!) { createEnterprise(input: $i) { enterprise { id name kind } } }",
+        json!({ "i": { "name": "กลุ่มทอผ้าบ้านเวียงเหนือ", "kind": "COMMUNITY_ENTERPRISE", "areaCode": "520101", "valueChain": "silk" } })).await;
+    let enterprise = e.data("/createEnterprise/enterprise/id").clone();
+    app.gql(Some(&coordinator.token), "mutation($i: CreateEnterpriseInput!) { createEnterprise(input: $i) { enterprise { id } } }",
+        json!({ "i": { "name": "Elsewhere", "kind": "SME", "areaCode": "95" } })).await.assert_error("BAD_USER_INPUT", Some("areaCode"));
+
+    let h = register(
+        &app,
+        &surveyor.token,
+        household_input(LAMPANG_VILLAGE, "ทอผ้า", 3),
+    )
+    .await["household"]["id"]
+        .clone();
+    let link = "mutation($i: LinkHouseholdToEnterpriseInput!) { linkHouseholdToEnterprise(input: $i) { link { role monthlyIncome enterprise { name } } } }";
+    let res = app.gql(Some(&surveyor.token), link, json!({ "i": { "enterpriseId": enterprise, "householdId": h, "role": "PRODUCER", "monthlyIncome": 1800.5 } })).await;
+    assert_eq!(
+        res.data("/linkHouseholdToEnterprise/link/monthlyIncome"),
+        1800.5
+    );
+    app.gql(Some(&surveyor.token), link, json!({ "i": { "enterpriseId": enterprise, "householdId": h, "role": "PRODUCER", "monthlyIncome": 10 } })).await.assert_error("CONFLICT", None);
+    app.gql(Some(&surveyor.token), link, json!({ "i": { "enterpriseId": enterprise, "householdId": h, "role": "WORKER", "monthlyIncome": -1 } })).await.assert_error("BAD_USER_INPUT", Some("monthlyIncome"));
+
+    let read = app.gql(Some(&surveyor.token), "query($id: ID!) { household(id: $id) { enterprises { totalCount nodes { role enterprise { name } } } } }", json!({ "id": h })).await;
+    assert_eq!(
+        read.data("/household/enterprises/nodes/0/enterprise/name"),
+        "กลุ่มทอผ้าบ้านเวียงเหนือ"
+    );
+    let yala = app
+        .client_for(
+            &AccountBuilder::new(Role::Surveyor)
+                .scopes(&["95"])
+                .create(&app)
+                .await,
+        )
+        .await;
+    let from_enterprise = app
+        .gql(
+            Some(&yala.token),
+            "{ enterprises { nodes { links { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        from_enterprise.data("/enterprises/nodes/0/links/totalCount"),
+        0,
+        "links of households out of scope stay hidden"
+    );
+}
