@@ -260,8 +260,8 @@ pub async fn register_household(
         )
         .await?;
         duplicates::flag_similar(&txn, household_id, &village, &new_persons).await?;
-        record(
-            &txn,
+        commit_write(
+            txn,
             AuditEntry::by(actor, AuditAction::Create)
                 .entity("Household", household_id)
                 .fields([
@@ -274,13 +274,10 @@ pub async fn register_household(
                     "externalIds",
                     "members",
                 ]),
+            idem.as_ref(),
+            household_id,
         )
-        .await?;
-        if let Some(key) = &idem {
-            idempotency::remember(&txn, key, &household_id.to_string()).await?;
-        }
-        txn.commit().await?;
-        Ok(household_id.to_string())
+        .await
     })
     .await?;
     let id = Uuid::parse_str(&id).map_err(ApiError::internal)?;
@@ -325,6 +322,22 @@ pub async fn record_status(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// Ends a registry write: its audit event and idempotency key go into the same transaction,
+/// which then commits. Returns the id the retry key remembers.
+async fn commit_write(
+    txn: sea_orm::DatabaseTransaction,
+    entry: AuditEntry,
+    idem: Option<&IdemKey>,
+    id: Uuid,
+) -> ApiResult<String> {
+    record(&txn, entry).await?;
+    if let Some(key) = idem {
+        idempotency::remember(&txn, key, &id.to_string()).await?;
+    }
+    txn.commit().await?;
+    Ok(id.to_string())
 }
 
 /// Bumps a household's version if it is still `version` (the first statement of a write).
@@ -455,12 +468,7 @@ pub async fn transition_household(
         if let Some(r) = &reason {
             entry = entry.reason(r.clone());
         }
-        record(&txn, entry).await?;
-        if let Some(key) = &idem {
-            idempotency::remember(&txn, key, &id.to_string()).await?;
-        }
-        txn.commit().await?;
-        Ok(id.to_string())
+        commit_write(txn, entry, idem.as_ref(), id).await
     })
     .await?;
     household::Entity::find_by_id(id)
@@ -527,18 +535,15 @@ pub async fn update_household(
         }
         let txn = db.begin().await?;
         claim_household(&txn, id, version, actor, extra).await?;
-        record(
-            &txn,
+        commit_write(
+            txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Household", id)
                 .fields(fields),
+            idem.as_ref(),
+            id,
         )
-        .await?;
-        if let Some(key) = &idem {
-            idempotency::remember(&txn, key, &id.to_string()).await?;
-        }
-        txn.commit().await?;
-        Ok(id.to_string())
+        .await
     })
     .await?;
     household::Entity::find_by_id(id)
@@ -619,18 +624,15 @@ pub async fn add_member(
             &[(person_id, person)],
         )
         .await?;
-        record(
-            &txn,
+        commit_write(
+            txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Household", household_id)
                 .fields(["members"]),
+            idem.as_ref(),
+            membership_id,
         )
-        .await?;
-        if let Some(key) = &idem {
-            idempotency::remember(&txn, key, &membership_id.to_string()).await?;
-        }
-        txn.commit().await?;
-        Ok(membership_id.to_string())
+        .await
     })
     .await?;
     let id = Uuid::parse_str(&id).map_err(ApiError::internal)?;
@@ -698,18 +700,15 @@ pub async fn end_membership(
             .filter(membership::Column::Id.eq(membership_id))
             .exec(&txn)
             .await?;
-        record(
-            &txn,
+        commit_write(
+            txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Household", m.household_id)
                 .fields(["members"]),
+            idem.as_ref(),
+            membership_id,
         )
-        .await?;
-        if let Some(key) = &idem {
-            idempotency::remember(&txn, key, &membership_id.to_string()).await?;
-        }
-        txn.commit().await?;
-        Ok(membership_id.to_string())
+        .await
     })
     .await?;
     membership::Entity::find_by_id(membership_id)
@@ -785,18 +784,15 @@ pub async fn update_person(
             txn.rollback().await?;
             return Err(stale("person"));
         }
-        record(
-            &txn,
+        commit_write(
+            txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Person", person_id)
                 .fields(fields),
+            idem.as_ref(),
+            person_id,
         )
-        .await?;
-        if let Some(key) = &idem {
-            idempotency::remember(&txn, key, &person_id.to_string()).await?;
-        }
-        txn.commit().await?;
-        Ok(person_id.to_string())
+        .await
     })
     .await?;
     person::Entity::find_by_id(person_id)

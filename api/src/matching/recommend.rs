@@ -138,14 +138,20 @@ pub fn suits(areas: &[String], village: &str) -> bool {
     areas.is_empty() || areas.iter().any(|a| village.starts_with(a.as_str()))
 }
 
-pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
-    let why = excluded_by(p, o);
-    if !why.is_empty() {
-        return Fit::Excluded(why);
-    }
-    let mut reasons = Vec::new();
+/// One weighted term of the score, before it is explained in words.
+#[derive(Debug, Clone, Copy)]
+enum Term {
+    Capital(Capital),
+    Income { gain: f64, gap: f64 },
+    Affordability { cost: f64, saving: f64 },
+    Area(bool),
+    TrackRecord { adopted: u32, tried: u32 },
+}
 
-    // Capital: share of squared weakness addressed, split by capital.
+/// The weighted terms of a technology's fit, passed to `sink` with their contributions. The
+/// same arithmetic serves the numeric score (matching runs over many pairs) and the
+/// explained one (recommendations), so the two always agree.
+fn terms(p: &Profile, o: &Offer<'_>, w: &MatchWeights, mut sink: impl FnMut(Term, f64)) {
     let all = [
         Capital::Human,
         Capital::Physical,
@@ -154,46 +160,33 @@ pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
         Capital::Social,
     ];
     let total: f64 = all.iter().map(|c| p.weakness(*c).powi(2)).sum();
+    let mut seen = [false; 5];
     let mut raised: Vec<Capital> = o.capitals.to_vec();
     raised.sort();
-    raised.dedup();
     for c in raised {
+        let i = all.iter().position(|x| *x == c).unwrap_or(0);
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
         let share = if total > 0.0 {
             p.weakness(c).powi(2) / total
         } else {
             0.0
         };
-        reasons.push(reason(
-            "CAPITAL",
-            format!(
-                "raises {} capital (score {:.2})",
-                label(c),
-                p.score_of(c) as f64 / 100.0
-            ),
-            w.capital * share,
-        ));
+        sink(Term::Capital(c), w.capital * share);
     }
 
-    // Income against the gap to the poverty line.
     let size = p.household_size.max(1) as f64;
     let income_pp = p.income_per_person_satang as f64 / 100.0;
     let gap = ((p.poverty_line as f64 + 1.0 - income_pp).max(0.0)) * size;
     let gain = o.monthly_income_gain_baht.max(0) as f64;
-    let (income_factor, detail) = if gap > 0.0 {
-        (
-            (gain / gap).min(1.0),
-            format!("expected +{gain:.0} baht/month against a gap of {gap:.0} to the poverty line"),
-        )
+    let income_factor = if gap > 0.0 {
+        (gain / gap).min(1.0)
     } else {
-        let base = (p.monthly_income() * 0.25).max(1.0);
-        (
-            (gain / base).min(1.0),
-            format!("expected +{gain:.0} baht/month; already above the poverty line"),
-        )
+        (gain / (p.monthly_income() * 0.25).max(1.0)).min(1.0)
     };
-    reasons.push(reason("INCOME", detail, w.income * income_factor));
+    sink(Term::Income { gain, gap }, w.income * income_factor);
 
-    // Affordability against six months of saving capacity.
     let saving = p.monthly_income() * ((p.scores.financial - 100).max(0) as f64 / 300.0) * 6.0;
     let cost = o.unit_cost_baht.max(0) as f64;
     let afford = if cost <= 0.0 {
@@ -201,38 +194,91 @@ pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
     } else {
         (saving / cost).min(1.0)
     };
-    reasons.push(reason(
-        "AFFORDABILITY",
-        format!("costs {cost:.0} baht; six months of saving could pay {saving:.0}"),
+    sink(
+        Term::Affordability { cost, saving },
         w.affordability * afford,
-    ));
+    );
 
-    // Area suitability.
     let fits = suits(o.suitable_areas, &p.village_code);
-    reasons.push(reason(
-        "AREA",
-        if fits {
-            "suits this area".into()
-        } else {
-            "not listed for this area".into()
-        },
-        if fits { w.area } else { 0.0 },
-    ));
+    sink(Term::Area(fits), if fits { w.area } else { 0.0 });
 
-    // Track record nearby.
     let (adopted, tried) = o.track;
-    let rate = (adopted as f64 + 1.0) / (tried as f64 + 2.0);
-    reasons.push(reason(
-        "TRACK_RECORD",
-        if tried == 0 {
-            "no track record in this province yet".into()
-        } else {
-            format!("adopted by {adopted} of {tried} households in this province")
-        },
-        w.track_record * rate,
-    ));
+    sink(
+        Term::TrackRecord { adopted, tried },
+        w.track_record * (adopted as f64 + 1.0) / (tried as f64 + 2.0),
+    );
+}
 
-    reasons.retain(|r| r.contribution_millis > 0 || r.factor != "CAPITAL");
+/// Whether a technology passes the hard filters (no allocation; see `excluded_by`).
+pub fn passes(p: &Profile, o: &Offer<'_>) -> bool {
+    o.min_scores
+        .iter()
+        .all(|(c, min)| min.is_none_or(|m| p.score_of(*c) >= m))
+        && (!o.requires_land || p.has_land == Some(true))
+        && p.working_age_members >= o.min_working_age_members
+}
+
+/// The score in thousandths, or `None` when a hard filter fails: what matching runs use for
+/// every household–technology pair, without building the reasons.
+pub fn score_millis(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Option<i32> {
+    if !passes(p, o) {
+        return None;
+    }
+    let mut sum = 0;
+    terms(p, o, w, |_, contribution| sum += millis(contribution));
+    Some(sum)
+}
+
+/// The score with its reasons (or why the technology is excluded).
+pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
+    let why = excluded_by(p, o);
+    if !why.is_empty() {
+        return Fit::Excluded(why);
+    }
+    let mut reasons = Vec::new();
+    terms(p, o, w, |term, contribution| {
+        let (factor, detail) = match term {
+            Term::Capital(c) => (
+                "CAPITAL",
+                format!(
+                    "raises {} capital (score {:.2})",
+                    label(c),
+                    p.score_of(c) as f64 / 100.0
+                ),
+            ),
+            Term::Income { gain, gap } if gap > 0.0 => (
+                "INCOME",
+                format!(
+                    "expected +{gain:.0} baht/month against a gap of {gap:.0} to the poverty line"
+                ),
+            ),
+            Term::Income { gain, .. } => (
+                "INCOME",
+                format!("expected +{gain:.0} baht/month; already above the poverty line"),
+            ),
+            Term::Affordability { cost, saving } => (
+                "AFFORDABILITY",
+                format!("costs {cost:.0} baht; six months of saving could pay {saving:.0}"),
+            ),
+            Term::Area(true) => ("AREA", "suits this area".to_string()),
+            Term::Area(false) => ("AREA", "not listed for this area".to_string()),
+            Term::TrackRecord { tried: 0, .. } => (
+                "TRACK_RECORD",
+                "no track record in this province yet".to_string(),
+            ),
+            Term::TrackRecord { adopted, tried } => (
+                "TRACK_RECORD",
+                format!(
+                    "adopted by {adopted} of {tried} households in this province that took it up"
+                ),
+            ),
+        };
+        let r = reason(factor, detail, contribution);
+        // A capital the household is not weak in adds nothing; leave it out of the list.
+        if r.contribution_millis > 0 || factor != "CAPITAL" {
+            reasons.push(r);
+        }
+    });
     let score_millis = reasons.iter().map(|r| r.contribution_millis).sum();
     Fit::Scored {
         score_millis,
@@ -385,6 +431,24 @@ mod tests {
     }
 
     #[test]
+    fn the_numeric_score_matches_the_explained_one() {
+        let w = MatchWeights::default();
+        for caps in [
+            &[Capital::Financial][..],
+            &[Capital::Physical, Capital::Financial, Capital::Physical],
+            &[Capital::Social],
+        ] {
+            let o = offer(caps);
+            match score_technology(&profile(), &o, &w) {
+                Fit::Scored {
+                    score_millis: s, ..
+                } => assert_eq!(score_millis(&profile(), &o, &w), Some(s)),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn hard_filters_exclude_and_say_why() {
         let w = MatchWeights::default();
         let caps = [Capital::Natural];
@@ -398,6 +462,7 @@ mod tests {
             Fit::Excluded(why) => assert_eq!(why.len(), 3, "{why:?}"),
             other => panic!("{other:?}"),
         }
+        assert_eq!(score_millis(&p, &o, &w), None);
     }
 
     #[test]

@@ -581,31 +581,25 @@ pub async fn run_matching(
         .iter()
         .map(|(t, _)| capitals(&t.capitals_raised.0))
         .collect();
+    let offers: Vec<Offer<'_>> = techs
+        .iter()
+        .zip(&tech_caps)
+        .map(|((t, _), caps)| offer(t, caps, track.get(&t.id).copied().unwrap_or((0, 0))))
+        .collect();
+    // Numbers only for every pair; reasons are built afterwards for the pairs chosen.
     let mut problem =
         solver::Problem::new(considered.len(), techs.iter().map(|(_, s)| *s).collect());
-    let mut scored: HashMap<(u32, u32), (i32, Vec<entity::enums::Reason>)> = HashMap::new();
     let mut pairs: i64 = 0;
     for (hi, h) in considered.iter().enumerate() {
         let p = &profiles[&h.id];
         let priority = entity::enums::LadderLevel::of_score(p.scores.overall()).priority();
-        for (ti, (t, _)) in techs.iter().enumerate() {
-            if let Fit::Scored {
-                score_millis,
-                reasons,
-            } = score_technology(
-                p,
-                &offer(
-                    t,
-                    &tech_caps[ti],
-                    track.get(&t.id).copied().unwrap_or((0, 0)),
-                ),
-                weights,
-            ) && score_millis > 0
+        for (ti, o) in offers.iter().enumerate() {
+            if let Some(score) = super::recommend::score_millis(p, o, weights)
+                && score > 0
             {
                 problem
-                    .add(hi as u32, ti as u32, score_millis as i64 * priority)
+                    .add(hi as u32, ti as u32, score as i64 * priority)
                     .map_err(ApiError::internal)?;
-                scored.insert((hi as u32, ti as u32), (score_millis, reasons));
                 pairs += 1;
             }
         }
@@ -623,8 +617,18 @@ pub async fn run_matching(
     let mut rows = Vec::new();
     for (hi, assigned) in solution.assignment.iter().enumerate() {
         let Some(ti) = assigned else { continue };
-        let (score, reasons) = scored.remove(&(hi as u32, *ti)).unwrap_or_default();
         let (t, _) = &techs[*ti as usize];
+        let (score, reasons) = match score_technology(
+            &profiles[&considered[hi].id],
+            &offers[*ti as usize],
+            weights,
+        ) {
+            Fit::Scored {
+                score_millis,
+                reasons,
+            } => (score_millis, reasons),
+            Fit::Excluded(_) => continue,
+        };
         rows.push(matches::ActiveModel {
             id: Set(Uuid::now_v7()),
             household_id: Set(considered[hi].id),
