@@ -152,7 +152,6 @@ fn main() {
 
     report("optimum", &optimum, &optimum);
     report("greedy", &baseline, &optimum);
-    println!("stats {:?}", api::matching::solver::STATS);
     println!("peak RSS (VmHWM, whole run): {:.0} MiB", peak_rss_mib());
 }
 
