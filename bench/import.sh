@@ -6,6 +6,8 @@
 #   bash bench/import.sh                 # 100,000 households, SQLite and PostgreSQL
 #   bash bench/import.sh 20000 sqlite    # fewer households, one database
 #   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres bash bench/import.sh 100000 postgres
+#   PG_URL='postgres://postgres@localhost/ppaos_import_bench?host=/var/run/postgresql' \
+#       bash bench/import.sh 100000 postgres        # the import over the Unix socket
 #
 # PostgreSQL: the database ppaos_import_bench is dropped and created again on every run.
 set -euo pipefail
@@ -17,7 +19,7 @@ WORK="/tmp/ppaos-import-bench"
 DATA="$WORK/data-$N"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_DB=ppaos_import_bench
-PG_URL="${PG_ADMIN_URL%/*}/$PG_DB"
+PG_URL="${PG_URL:-${PG_ADMIN_URL%/*}/$PG_DB}"
 BIN="$ROOT/target/release/api"
 LIMIT_SECS="${BENCH_TIMEOUT_SECS:-3600}"
 

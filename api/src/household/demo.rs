@@ -314,7 +314,12 @@ async fn seed_villages(
                     village_code: code,
                     moo,
                     subdistrict: s.name_th.clone(),
-                    district: names.get(&s.code[..4]).cloned().unwrap_or_default(),
+                    district: s
+                        .code
+                        .get(..4)
+                        .and_then(|d| names.get(d))
+                        .cloned()
+                        .unwrap_or_default(),
                     province: names.get(province).cloned().unwrap_or_default(),
                     location,
                 });
@@ -506,7 +511,7 @@ fn consent_for(
     })
 }
 
-/// One generated household: its key, where its lifecycle should end, and its CSV rows.
+/// One generated household: its key and where its lifecycle should end.
 struct DemoHousehold {
     scheme: &'static str,
     id: String,
@@ -532,7 +537,8 @@ fn generate_households(places: &BTreeMap<&'static str, Vec<Place>>, total: usize
     let mut used_ids: HashSet<String> = HashSet::new();
     let provinces: Vec<(&&str, &Vec<Place>)> = places.iter().collect();
     let share = total / provinces.len().max(1);
-    let today = Utc::now().date_naive();
+    // Ages count from a fixed day, so that every run makes the same people.
+    let today = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap_or_default();
     for (p, (province, villages)) in provinces.iter().enumerate() {
         let count = if p + 1 == provinces.len() {
             total - share * (provinces.len() - 1)
@@ -610,7 +616,7 @@ fn generate_households(places: &BTreeMap<&'static str, Vec<Place>>, total: usize
             } else {
                 pick(&mut rng, FAMILY_NAMES)
             };
-            let district = &place.village_code[..4];
+            let district = place.village_code.get(..4).unwrap_or("0000");
             for member in members(&mut rng, size, today) {
                 let given = match (muslim_south, member.female) {
                     (false, false) => pick(&mut rng, MALE_NAMES),

@@ -139,11 +139,10 @@ const CHRONIC_ILLNESS: usize = 20;
 pub const BATCH_HOUSEHOLDS: usize = 250;
 /// Rows one household may have (`check_members` allows 50 members at once).
 const MAX_ROWS_PER_HOUSEHOLD: usize = 50;
-/// Rows per multi-row INSERT (and values per IN list, below): well under the bind-parameter
-/// limits of SQLite (32,766) and PostgreSQL (65,535) for the widest table written here
-/// (person, 21 columns).
-const INSERT_CHUNK: usize = 256;
-const IN_LIST: usize = 1024;
+/// Rows per multi-row INSERT and values per IN list: well under the bind-parameter limits
+/// (SQLite 32,766, PostgreSQL 65,535) for the widest table written here (person, 21 columns).
+const INSERT_CHUNK: usize = 128;
+const IN_LIST: usize = 512;
 
 /// What happened to a row's household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -718,8 +717,6 @@ struct Known {
     /// Current members of the batch's known households.
     members: HashMap<Uuid, Vec<(membership::Model, person::Model)>>,
     owners: HashMap<String, Owner>,
-    /// Phone numbers of the batch that someone in the registry has already.
-    phones: HashSet<String>,
 }
 
 struct Importer<'a> {
@@ -805,13 +802,19 @@ impl Importer<'_> {
         let (slots, valid): (Vec<usize>, Vec<Valid>) = valid.into_iter().unzip();
         let known = self.look_up(&valid).await?;
         let plans = self.plan_all(&valid, &known);
-        let settled = match self.write(&valid, &plans, &known).await {
+        let settled = match self.write(&valid, &plans).await {
             Ok(()) => {
                 self.refresh_statistics(&plans).await?;
                 plans.into_iter().map(Plan::into_outcome).collect()
             }
-            Err(_) => {
-                // Something changed under us: redo household by household, each atomic.
+            Err(error) => {
+                // Something changed under us (a concurrent writer took an ID number or
+                // changed a household): redo household by household, each atomic.
+                tracing::warn!(
+                    code = error.code(),
+                    households = valid.len(),
+                    "import batch rolled back; writing its households one by one"
+                );
                 let mut settled = Vec::with_capacity(valid.len());
                 for v in &valid {
                     settled.push(self.settle_alone(v).await?);
@@ -859,7 +862,7 @@ impl Importer<'_> {
         let one = std::slice::from_ref(v);
         let known = self.look_up(one).await?;
         let plans = self.plan_all(one, &known);
-        match self.write(one, &plans, &known).await {
+        match self.write(one, &plans).await {
             Ok(()) => Ok(plans
                 .into_iter()
                 .next()
@@ -938,7 +941,7 @@ impl Importer<'_> {
     }
 
     /// One round of queries for the whole batch: known external ids, their households and
-    /// current members, who holds each ID number, and which phone numbers are known.
+    /// current members, and who holds each ID number.
     async fn look_up(&self, batch: &[Valid]) -> ApiResult<Known> {
         let mut known = Known::default();
         if batch.is_empty() {
@@ -1007,18 +1010,6 @@ impl Importer<'_> {
             }
         }
 
-        let phones: Vec<&str> = persons().filter_map(|p| p.phone.as_deref()).collect();
-        for list in in_lists(&phones) {
-            let rows: Vec<Option<String>> = person::Entity::find()
-                .select_only()
-                .column(person::Column::Phone)
-                .filter(person::Column::Phone.is_in(list))
-                .into_tuple()
-                .all(self.db)
-                .await?;
-            known.phones.extend(rows.into_iter().flatten());
-        }
-
         let household_ids: Vec<Uuid> = known
             .by_key
             .values()
@@ -1053,6 +1044,28 @@ impl Importer<'_> {
                         .push((m, p));
                 }
             }
+        }
+        Ok(known)
+    }
+
+    /// Which phone numbers of new members somebody in the registry has already (see `write`).
+    async fn known_phones(&self, new: &[&CheckedPerson]) -> ApiResult<HashSet<String>> {
+        let mut known = HashSet::new();
+        let phones: Vec<&str> = new
+            .iter()
+            .filter_map(|p| p.phone.as_deref())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for list in in_lists(&phones) {
+            let rows: Vec<Option<String>> = person::Entity::find()
+                .select_only()
+                .column(person::Column::Phone)
+                .filter(person::Column::Phone.is_in(list))
+                .into_tuple()
+                .all(self.db)
+                .await?;
+            known.extend(rows.into_iter().flatten());
         }
         Ok(known)
     }
@@ -1273,7 +1286,7 @@ impl Importer<'_> {
     }
 
     /// Writes every CREATE and UPDATE of the batch in one transaction.
-    async fn write(&self, batch: &[Valid], plans: &[Plan], known: &Known) -> ApiResult<()> {
+    async fn write(&self, batch: &[Valid], plans: &[Plan]) -> ApiResult<()> {
         if !plans
             .iter()
             .any(|p| matches!(p, Plan::Create { .. } | Plan::Update(_)))
@@ -1282,10 +1295,30 @@ impl Importer<'_> {
         }
         let actor = self.actor;
         let now = Utc::now();
-        // `flag_similar` looks for other people with the same phone. A phone that nobody in
-        // the registry has and no other household of this batch has cannot match, so its
-        // look-up is skipped by not handing it over (the result is the same; the query, a
-        // join over all current memberships, is the costliest part of flagging).
+        // `flag_similar` looks for people with a similar name in the same village, and for
+        // people with the same phone; the phone query joins all current memberships (on
+        // SQLite it scans them: a LEFT JOIN with an IN list is not turned into an inner
+        // join), which makes a large import slow down as the registry grows. A phone that
+        // nobody in the registry and no other household of this batch has cannot match, so
+        // such a person is handed over without it: the result is the same, the query is
+        // skipped. (This mirrors `flag_similar`'s phone rule; keep them in step.)
+        let new_members: Vec<&CheckedPerson> = batch
+            .iter()
+            .zip(plans)
+            .flat_map(|(v, plan)| {
+                let members: Vec<&CheckedPerson> = match plan {
+                    Plan::Create { .. } => v.members.iter().map(|(_, p)| p).collect(),
+                    Plan::Update(u) => u
+                        .added
+                        .iter()
+                        .filter_map(|(i, _)| v.members.get(*i).map(|(_, p)| p))
+                        .collect(),
+                    Plan::Unchanged | Plan::Duplicate(_) | Plan::Rejected(_) => Vec::new(),
+                };
+                members
+            })
+            .collect();
+        let known_phones = self.known_phones(&new_members).await?;
         let mut phone_households: HashMap<&str, usize> = HashMap::new();
         for v in batch {
             let phones: HashSet<&str> = v
@@ -1300,13 +1333,14 @@ impl Importer<'_> {
         let probe = |p: &CheckedPerson| {
             let mut p = p.clone();
             if let Some(phone) = p.phone.as_deref()
-                && !known.phones.contains(phone)
+                && !known_phones.contains(phone)
                 && phone_households.get(phone).is_none_or(|n| *n < 2)
             {
                 p.phone = None;
             }
             p
         };
+
         let mut households = Vec::new();
         let mut external_ids = Vec::new();
         let mut persons = Vec::new();
@@ -1314,7 +1348,6 @@ impl Importer<'_> {
         let mut events = Vec::new();
         let mut audits = Vec::new();
         let mut newcomers: Vec<Newcomers> = Vec::new();
-
         let txn = self.db.begin().await?;
         for (v, plan) in batch.iter().zip(plans) {
             match plan {
@@ -1799,6 +1832,19 @@ mod tests {
                 .unwrap();
             assert_eq!(out, b"a,b\n1,\"x\ny\"\n2,3\r4\n", "capacity {capacity}");
         }
+    }
+
+    #[test]
+    fn statements_come_in_a_few_repeating_sizes() {
+        let lengths: Vec<usize> = chunk_lengths(2 * INSERT_CHUNK + 13).collect();
+        assert_eq!(lengths, [INSERT_CHUNK, INSERT_CHUNK, 8, 4, 1]);
+        assert_eq!(chunk_lengths(0).count(), 0);
+        for n in 0..500 {
+            assert_eq!(chunk_lengths(n).sum::<usize>(), n);
+        }
+        let lists = in_lists(&[1, 2, 3, 4, 5]);
+        assert_eq!(lists, [vec![1, 2, 3, 4, 5, 5, 5, 5]]);
+        assert_eq!(in_lists(&vec![0; IN_LIST + 1]).len(), 2);
     }
 
     #[test]
