@@ -29,7 +29,7 @@ pub fn normalize_thai_id(raw: &str) -> Result<String, &'static str> {
     if digits.len() != 13 || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err("a Thai national ID has 13 digits");
     }
-    let d: Vec<u32> = digits.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
     let sum: u32 = (0..12).map(|i| d[i] * (13 - i as u32)).sum();
     if (11 - sum % 11) % 10 != d[12] {
         return Err("the check digit of this national ID is wrong");
