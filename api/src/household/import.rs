@@ -76,6 +76,7 @@ use uuid::Uuid;
 
 use super::{
     duplicates,
+    service::person_row,
     validate::{
         CheckedPerson, MemberInput, PersonInput, check_external_ids, check_location, check_members,
         check_size, check_village, text,
@@ -1707,32 +1708,6 @@ fn household_row(v: &Valid, id: Uuid, actor: &Actor, now: DateTime<Utc>) -> hous
         created_at: Set(now),
         updated_at: Set(now),
         client_created_at: Set(None),
-        client_updated_at: Set(None),
-    }
-}
-
-fn person_row(p: &CheckedPerson, id: Uuid, now: DateTime<Utc>) -> person::ActiveModel {
-    person::ActiveModel {
-        id: Set(id),
-        given_name: Set(p.given_name.clone()),
-        family_name: Set(p.family_name.clone()),
-        name_key: Set(p.name_key.clone()),
-        sex: Set(p.sex),
-        birth_date: Set(p.birth_date),
-        birth_year: Set(p.birth_year),
-        phone: Set(p.phone.clone()),
-        education: Set(p.education.clone()),
-        occupation: Set(p.occupation.clone()),
-        disability: Set(p.disability.clone()),
-        chronic_illness: Set(p.chronic_illness.clone()),
-        id_type: Set(p.id_type),
-        national_id_ciphertext: Set(p.sealed.as_ref().map(|s| s.ciphertext.clone())),
-        national_id_key_id: Set(p.sealed.as_ref().map(|s| s.key_id.clone())),
-        national_id_hash: Set(p.sealed.as_ref().map(|s| s.hash.clone())),
-        national_id_last_digit: Set(p.sealed.as_ref().map(|s| s.last_digit.clone())),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
         client_updated_at: Set(None),
     }
 }

@@ -125,7 +125,12 @@ async fn check_id_not_registered(
     })
 }
 
-fn person_row(p: &CheckedPerson, id: Uuid, now: chrono::DateTime<Utc>) -> person::ActiveModel {
+/// A new person row (version 1) from checked input; shared by registration and import.
+pub(crate) fn person_row(
+    p: &CheckedPerson,
+    id: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> person::ActiveModel {
     person::ActiveModel {
         id: Set(id),
         given_name: Set(p.given_name.clone()),
