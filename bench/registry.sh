@@ -18,6 +18,10 @@ PROVINCE=52
 URL=http://127.0.0.1:$APP_PORT/graphql
 PSQL=(psql -qAtX "$APP_DATABASE_URL")
 mkdir -p "$WORK"
+if ! command -v wrk > /dev/null; then
+    echo "installing wrk (Debian package)" >&2
+    apt-get update -qq && apt-get install -y -qq wrk > /dev/null
+fi
 
 wait_quiet() {  # CPU etiquette: wait up to 10 min for other benchmarks
     local i
@@ -129,7 +133,7 @@ SQL
               has_land, created_at, activated_at)
             VALUES (md5('bench-assess-$HH')::uuid, '$HH', 'ACTIVE', current_date, 150, 225, 200, 175, 275, 205, 'DIFFICULT',
               4, 250000, 'BELOW_POVERTY_LINE', 2563, true, now(), now())
-            ON CONFLICT (id) DO NOTHING"
+            ON CONFLICT (id) DO UPDATE SET status = 'ACTIVE', closed_at = NULL"
     HID=$(printf 'Household:%s' "$HH" | base64 -w0 | tr '+/' '-_' | tr -d '=')
     B="$WORK/registry_recommend.json"
     printf '{"query":"query R($h: ID!) { recommendTechnologies(householdId: $h, first: 10) { score technology { id name } reasons { factor contribution } } }","variables":{"h":"%s"}}\n' "$HID" > "$B"

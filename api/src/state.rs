@@ -4,13 +4,17 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::tokens::TokenKeys, config::Settings, pii::PiiCipher};
+use crate::{
+    auth::tokens::TokenKeys, config::Settings, matching::fitness::CatalogueCache, pii::PiiCipher,
+};
 
 pub struct Services {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub pii: PiiCipher,
     pub settings: Settings,
+    /// Active technologies for recommendations (checked against the database on each use).
+    pub catalogue: CatalogueCache,
 }
 
 impl Services {
@@ -26,6 +30,7 @@ impl Services {
             keys,
             pii,
             settings,
+            catalogue: CatalogueCache::default(),
         })
     }
 }

@@ -153,6 +153,61 @@ async fn recommendations_rank_by_need_and_their_reasons_add_up_to_the_score() {
 }
 
 #[actix_web::test]
+async fn recommendations_see_catalogue_changes_at_once_and_return_the_best_first() {
+    let w = world().await;
+    let h = w
+        .household(1, [3.0, 3.0, 1.2, 3.0, 3.0], 1500.0, true)
+        .await;
+    let feed = w
+        .technology("Fish feed", json!({ "monthlyIncomeGain": 1200 }))
+        .await;
+    w.technology("Small loan", json!({ "monthlyIncomeGain": 400 }))
+        .await;
+    let q = "query($h: ID!, $n: Int) { recommendTechnologies(householdId: $h, first: $n) { score technology { name } reasons { contribution } } }";
+    let names = |res: &crate::helpers::Gql| -> Vec<String> {
+        res.data("/recommendTechnologies")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["technology"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = w
+        .app
+        .gql(Some(&w.surveyor.token), q, json!({ "h": h, "n": 10 }))
+        .await;
+    assert_eq!(names(&before), ["Fish feed", "Small loan"]);
+    let top = w
+        .app
+        .gql(Some(&w.surveyor.token), q, json!({ "h": h, "n": 1 }))
+        .await;
+    assert_eq!(names(&top), ["Fish feed"], "first: 1 is the best one");
+
+    // Saving a technology (now it needs savings the household lacks) and adding one: the
+    // very next recommendation reflects both (the per-process catalogue cache is checked
+    // against the database on every request).
+    let update = "mutation($i: UpdateTechnologyInput!) { updateTechnology(input: $i) { technology { version } } }";
+    w.app
+        .gql(
+            Some(&w.admin.token),
+            update,
+            json!({ "i": { "id": feed, "version": 1, "technology": {
+                "agencyId": api::graphql::node::encode("Agency", w.agency), "name": "Fish feed", "sector": "FISHERY",
+                "capitalsRaised": ["FINANCIAL"], "unitCost": 3000, "monthlyIncomeGain": 1200, "trainingDays": 3,
+                "seatsPerRound": 30, "readinessLevel": 7, "minScores": { "financial": 2.0 } } } }),
+        )
+        .await
+        .data("/updateTechnology");
+    w.technology("Mushroom house", json!({ "monthlyIncomeGain": 900 }))
+        .await;
+    let after = w
+        .app
+        .gql(Some(&w.surveyor.token), q, json!({ "h": h, "n": 10 }))
+        .await;
+    assert_eq!(names(&after), ["Mushroom house", "Small loan"]);
+}
+
+#[actix_web::test]
 async fn run_matching_beats_greedy_where_greedy_fails_and_never_exceeds_seats() {
     let w = world().await;
     // A is poorer (STRUGGLING) and slightly prefers T1; B can only use T1 (T2 needs land).

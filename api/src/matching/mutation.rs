@@ -174,7 +174,7 @@ impl MatchingMutation {
             seats.retain(|(t, _)| keep.contains(t));
         }
         let s = services(ctx);
-        let (run, _) = run_matching(
+        let run = run_matching(
             &s.db,
             viewer(ctx),
             &scope(ctx),

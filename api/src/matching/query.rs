@@ -67,6 +67,7 @@ impl MatchingQuery {
         let s = services(ctx);
         let ranked = recommend_technologies(
             &s.db,
+            &s.catalogue,
             &scope(ctx),
             &s.settings.match_weights,
             id,

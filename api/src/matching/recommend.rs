@@ -160,14 +160,9 @@ fn terms(p: &Profile, o: &Offer<'_>, w: &MatchWeights, mut sink: impl FnMut(Term
         Capital::Social,
     ];
     let total: f64 = all.iter().map(|c| p.weakness(*c).powi(2)).sum();
-    let mut seen = [false; 5];
-    let mut raised: Vec<Capital> = o.capitals.to_vec();
-    raised.sort();
-    for c in raised {
-        let i = all.iter().position(|x| *x == c).unwrap_or(0);
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
+    // In the fixed order of `all`, each raised capital once (no allocation: this runs for
+    // every pair of a matching run).
+    for c in all.into_iter().filter(|c| o.capitals.contains(c)) {
         let share = if total > 0.0 {
             p.weakness(c).powi(2) / total
         } else {

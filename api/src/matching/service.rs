@@ -21,6 +21,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
+    fitness::{CatalogueCache, Fitness, Scorable},
     recommend::{Fit, Offer, Profile, score_service, score_technology, suits, working_age},
     solver,
 };
@@ -41,61 +42,66 @@ fn capitals(names: &[String]) -> Vec<Capital> {
     parse_capitals(names).into_iter().map(Into::into).collect()
 }
 
-/// Profiles of households (by id) that have an ACTIVE assessment.
+/// Profiles of households (id, village code) that have an ACTIVE assessment, by id.
 pub async fn profiles(
     db: &impl ConnectionTrait,
-    households: &[household::Model],
+    households: &[(Uuid, String)],
 ) -> ApiResult<HashMap<Uuid, Profile>> {
-    let ids: Vec<Uuid> = households.iter().map(|h| h.id).collect();
+    let ids: Vec<Uuid> = households.iter().map(|(id, _)| *id).collect();
     let mut out = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
     }
     let today = Utc::now().date_naive();
-    let line = poverty_line_for(db, year_be(today)).await?;
-    let mut active: HashMap<Uuid, assessment::Model> = HashMap::new();
-    let mut working: HashMap<Uuid, i32> = HashMap::new();
-    for chunk in ids.chunks(5000) {
-        for a in assessment::Entity::find()
-            .filter(assessment::Column::HouseholdId.is_in(chunk.iter().copied()))
-            .filter(assessment::Column::Status.eq(AssessmentStatus::Active))
-            .all(db)
-            .await?
-        {
-            active.insert(a.household_id, a);
+    // The poverty line, the assessments and the members' birth dates are independent reads:
+    // issue them together rather than one round trip after the other.
+    let rows = async {
+        let mut active: HashMap<Uuid, assessment::Model> = HashMap::new();
+        let mut working: HashMap<Uuid, i32> = HashMap::new();
+        for chunk in ids.chunks(5000) {
+            let assessments = assessment::Entity::find()
+                .filter(assessment::Column::HouseholdId.is_in(chunk.iter().copied()))
+                .filter(assessment::Column::Status.eq(AssessmentStatus::Active))
+                .all(db);
+            let members = membership::Entity::find()
+                .select_only()
+                .column(membership::Column::HouseholdId)
+                .column(person::Column::BirthDate)
+                .join(
+                    sea_orm::JoinType::InnerJoin,
+                    membership::Relation::Person.def(),
+                )
+                .filter(membership::Column::HouseholdId.is_in(chunk.iter().copied()))
+                .filter(membership::Column::EndDate.is_null())
+                .into_tuple::<(Uuid, Option<chrono::NaiveDate>)>()
+                .all(db);
+            let (assessments, members) = tokio::try_join!(assessments, members)?;
+            for a in assessments {
+                active.insert(a.household_id, a);
+            }
+            let mut births: HashMap<Uuid, Vec<Option<chrono::NaiveDate>>> = HashMap::new();
+            for (h, b) in members {
+                births.entry(h).or_default().push(b);
+            }
+            for (h, b) in births {
+                working.insert(h, working_age(b, today));
+            }
         }
-        let rows: Vec<(Uuid, Option<chrono::NaiveDate>)> = membership::Entity::find()
-            .select_only()
-            .column(membership::Column::HouseholdId)
-            .column(person::Column::BirthDate)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                membership::Relation::Person.def(),
-            )
-            .filter(membership::Column::HouseholdId.is_in(chunk.iter().copied()))
-            .filter(membership::Column::EndDate.is_null())
-            .into_tuple()
-            .all(db)
-            .await?;
-        let mut births: HashMap<Uuid, Vec<Option<chrono::NaiveDate>>> = HashMap::new();
-        for (h, b) in rows {
-            births.entry(h).or_default().push(b);
-        }
-        for (h, b) in births {
-            working.insert(h, working_age(b, today));
-        }
-    }
-    for h in households {
-        if let Some(a) = active.remove(&h.id) {
+        Ok::<_, ApiError>((active, working))
+    };
+    let (line, (mut active, working)) =
+        tokio::try_join!(poverty_line_for(db, year_be(today)), rows)?;
+    for (id, village_code) in households {
+        if let Some(a) = active.remove(id) {
             out.insert(
-                h.id,
+                *id,
                 Profile {
                     scores: Scores::of(&a),
                     household_size: a.household_size,
                     income_per_person_satang: a.income_per_person_satang,
                     has_land: a.has_land,
-                    working_age_members: working.get(&h.id).copied().unwrap_or(0),
-                    village_code: h.village_code.clone(),
+                    working_age_members: working.get(id).copied().unwrap_or(0),
+                    village_code: village_code.clone(),
                     poverty_line: line.poverty_line,
                 },
             );
@@ -143,40 +149,17 @@ async fn track_records(
     Ok(out)
 }
 
-pub fn offer<'a>(t: &'a technology::Model, caps: &'a [Capital], track: (u32, u32)) -> Offer<'a> {
-    let m = &t.min_capital_scores;
-    Offer {
-        capitals: caps,
-        min_scores: [
-            (Capital::Human, m.human),
-            (Capital::Physical, m.physical),
-            (Capital::Financial, m.financial),
-            (Capital::Natural, m.natural),
-            (Capital::Social, m.social),
-        ],
-        requires_land: t.requires_land,
-        min_working_age_members: t.min_working_age_members,
-        suitable_areas: &t.suitable_areas.0,
-        unit_cost_baht: t.unit_cost_baht,
-        monthly_income_gain_baht: t.monthly_income_gain_baht,
-        track,
-    }
-}
-
-async fn profile_of(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    household_id: Uuid,
-) -> ApiResult<(household::Model, Profile)> {
-    let h = find_household(db, scope, household_id).await?;
-    let mut p = profiles(db, std::slice::from_ref(&h)).await?;
-    let profile = p.remove(&h.id).ok_or_else(|| {
-        ApiError::bad_input(
-            "householdId",
-            "this household has no ACTIVE assessment yet; record one first",
-        )
-    })?;
-    Ok((h, profile))
+/// The profile of one household (in scope), which needs an ACTIVE assessment.
+async fn profile_of(db: &DatabaseConnection, h: &household::Model) -> ApiResult<Profile> {
+    profiles(db, &[(h.id, h.village_code.clone())])
+        .await?
+        .remove(&h.id)
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                "householdId",
+                "this household has no ACTIVE assessment yet; record one first",
+            )
+        })
 }
 
 pub struct Recommended<T> {
@@ -186,45 +169,65 @@ pub struct Recommended<T> {
 }
 
 /// Active technologies ranked for one household (best first; ties by id); hard filters drop
-/// a technology entirely.
+/// a technology entirely. The whole catalogue is scored numerically from the columns scoring
+/// reads; reasons and full rows are built only for the `first` returned.
 pub async fn recommend_technologies(
     db: &DatabaseConnection,
+    cache: &CatalogueCache,
     scope: &Scope,
     weights: &MatchWeights,
     household_id: Uuid,
     first: usize,
 ) -> ApiResult<Vec<Recommended<technology::Model>>> {
-    let (h, profile) = profile_of(db, scope, household_id).await?;
-    let track = track_records(db, &h.village_code[..2]).await?;
-    let techs = technology::Entity::find()
-        .filter(technology::Column::Active.eq(true))
-        .order_by_asc(technology::Column::Id)
+    let h = find_household(db, scope, household_id).await?;
+    let (profile, track, catalogue) = tokio::try_join!(
+        profile_of(db, &h),
+        track_records(db, &h.village_code[..2]),
+        cache.active(db)
+    )?;
+    let mut ranked: Vec<(i32, &Scorable)> = catalogue
+        .iter()
+        .filter_map(|t| {
+            super::recommend::score_millis(&profile, &t.offer(&track), weights).map(|s| (s, t))
+        })
+        .collect();
+    let by_rank =
+        |a: &(i32, &Scorable), b: &(i32, &Scorable)| b.0.cmp(&a.0).then(a.1.id().cmp(&b.1.id()));
+    if ranked.len() > first {
+        ranked.select_nth_unstable_by(first, by_rank);
+        ranked.truncate(first);
+    }
+    ranked.sort_by(by_rank);
+    let mut rows: HashMap<Uuid, technology::Model> = technology::Entity::find()
+        .filter(technology::Column::Id.is_in(ranked.iter().map(|(_, t)| t.id())))
         .all(db)
-        .await?;
-    let mut out = Vec::new();
-    for t in techs {
-        let caps = capitals(&t.capitals_raised.0);
-        if let Fit::Scored {
-            score_millis,
-            reasons,
-        } = score_technology(
-            &profile,
-            &offer(&t, &caps, track.get(&t.id).copied().unwrap_or((0, 0))),
-            weights,
-        ) {
-            out.push(Recommended {
-                item: t,
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut out = Vec::with_capacity(ranked.len());
+    for (_, t) in ranked {
+        // Explained with the same numbers it was ranked by (a row changed in between is
+        // shown as read now, scored as ranked).
+        let (
+            Some(item),
+            Fit::Scored {
                 score_millis,
                 reasons,
-            });
-        }
+            },
+        ) = (
+            rows.remove(&t.id()),
+            score_technology(&profile, &t.offer(&track), weights),
+        )
+        else {
+            continue;
+        };
+        out.push(Recommended {
+            item,
+            score_millis,
+            reasons,
+        });
     }
-    out.sort_by(|a, b| {
-        b.score_millis
-            .cmp(&a.score_millis)
-            .then(a.item.id.cmp(&b.item.id))
-    });
-    out.truncate(first);
     Ok(out)
 }
 
@@ -235,7 +238,8 @@ pub async fn recommend_services(
     household_id: Uuid,
     first: usize,
 ) -> ApiResult<Vec<Recommended<svc::Model>>> {
-    let (h, profile) = profile_of(db, scope, household_id).await?;
+    let h = find_household(db, scope, household_id).await?;
+    let profile = profile_of(db, &h).await?;
     let services = svc::Entity::find()
         .filter(svc::Column::Active.eq(true))
         .order_by_asc(svc::Column::Id)
@@ -313,7 +317,8 @@ pub async fn suggest_match(
     household_id: Uuid,
     technology_id: Uuid,
 ) -> ApiResult<matches::Model> {
-    let (h, profile) = profile_of(db, scope, household_id).await?;
+    let h = find_household(db, scope, household_id).await?;
+    let profile = profile_of(db, &h).await?;
     let t = technology::Entity::find_by_id(technology_id)
         .one(db)
         .await?
@@ -332,12 +337,9 @@ pub async fn suggest_match(
         ));
     }
     let track = track_records(db, &h.village_code[..2]).await?;
-    let caps = capitals(&t.capitals_raised.0);
-    let (score_millis, reasons) = match score_technology(
-        &profile,
-        &offer(&t, &caps, track.get(&t.id).copied().unwrap_or((0, 0))),
-        weights,
-    ) {
+    let scorable = Scorable::new(Fitness::from(&t));
+    let (score_millis, reasons) = match score_technology(&profile, &scorable.offer(&track), weights)
+    {
         Fit::Scored {
             score_millis,
             reasons,
@@ -499,7 +501,7 @@ pub async fn run_matching(
     actor: &Actor,
     weights: &MatchWeights,
     input: RunInput,
-) -> ApiResult<(matching_run::Model, Vec<matches::Model>)> {
+) -> ApiResult<matching_run::Model> {
     if !matches!(viewer.role(), Some(Role::Admin | Role::Coordinator)) {
         return Err(ApiError::Forbidden);
     }
@@ -519,6 +521,17 @@ pub async fn run_matching(
             "give at least one technology with its seats",
         ));
     }
+    let mut found: HashMap<Uuid, technology::Model> = HashMap::new();
+    for chunk in input.seats.chunks(1000) {
+        for t in technology::Entity::find()
+            .filter(technology::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .filter(technology::Column::Active.eq(true))
+            .all(db)
+            .await?
+        {
+            found.insert(t.id, t);
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     let mut techs = Vec::new();
     for (i, (tid, seats)) in input.seats.iter().enumerate() {
@@ -528,16 +541,12 @@ pub async fn run_matching(
                 "listed twice",
             ));
         }
-        let t = technology::Entity::find_by_id(*tid)
-            .one(db)
-            .await?
-            .filter(|t| t.active)
-            .ok_or_else(|| {
-                ApiError::bad_input(
-                    format!("seats[{i}].technologyId"),
-                    "no active technology has this id",
-                )
-            })?;
+        let t = found.remove(tid).ok_or_else(|| {
+            ApiError::bad_input(
+                format!("seats[{i}].technologyId"),
+                "no active technology has this id",
+            )
+        })?;
         if *seats as i64 > t.seats_per_round as i64 {
             return Err(ApiError::bad_input(
                 format!("seats[{i}].seats"),
@@ -547,6 +556,7 @@ pub async fn run_matching(
         techs.push((t, *seats));
     }
     techs.sort_by_key(|(t, _)| t.id);
+    let started = std::time::Instant::now();
 
     let open: Vec<MatchStatus> = [
         MatchStatus::Suggested,
@@ -561,51 +571,43 @@ pub async fn run_matching(
         .column(matches::Column::HouseholdId)
         .filter(matches::Column::Status.is_in(open))
         .into_query();
-    let households = visible_households(scope)
+    let households: Vec<(Uuid, String)> = visible_households(scope)
         .filter(household::Column::VillageCode.like(format!("{area}%")))
         .filter(
             household::Column::Status.is_in([HouseholdStatus::Verified, HouseholdStatus::Enrolled]),
         )
         .filter(household::Column::Id.not_in_subquery(busy))
+        .select_only()
+        .column(household::Column::Id)
+        .column(household::Column::VillageCode)
         .order_by_asc(household::Column::Id)
+        .into_tuple()
         .all(db)
         .await?;
     let profiles = profiles(db, &households).await?;
-    let considered: Vec<&household::Model> = households
+    let considered: Vec<Uuid> = households
         .iter()
-        .filter(|h| profiles.contains_key(&h.id))
+        .map(|(id, _)| *id)
+        .filter(|id| profiles.contains_key(id))
         .collect();
     let track = track_records(db, &area[..2]).await?;
 
-    let tech_caps: Vec<Vec<Capital>> = techs
+    let loaded = started.elapsed();
+
+    // Scoring every pair and solving is seconds of CPU for a province: run it on the
+    // blocking pool so the server's request threads keep serving other requests meanwhile.
+    let scorables: Vec<Scorable> = techs
         .iter()
-        .map(|(t, _)| capitals(&t.capitals_raised.0))
+        .map(|(t, _)| Scorable::new(Fitness::from(t)))
         .collect();
-    let offers: Vec<Offer<'_>> = techs
-        .iter()
-        .zip(&tech_caps)
-        .map(|((t, _), caps)| offer(t, caps, track.get(&t.id).copied().unwrap_or((0, 0))))
-        .collect();
-    // Numbers only for every pair; reasons are built afterwards for the pairs chosen.
-    let mut problem =
-        solver::Problem::new(considered.len(), techs.iter().map(|(_, s)| *s).collect());
-    let mut pairs: i64 = 0;
-    for (hi, h) in considered.iter().enumerate() {
-        let p = &profiles[&h.id];
-        let priority = entity::enums::LadderLevel::of_score(p.scores.overall()).priority();
-        for (ti, o) in offers.iter().enumerate() {
-            if let Some(score) = super::recommend::score_millis(p, o, weights)
-                && score > 0
-            {
-                problem
-                    .add(hi as u32, ti as u32, score as i64 * priority)
-                    .map_err(ApiError::internal)?;
-                pairs += 1;
-            }
-        }
-    }
-    let solution = solver::solve(&problem);
-    let greedy = solver::greedy(&problem);
+    let seats: Vec<u32> = techs.iter().map(|(_, s)| *s).collect();
+    let w = *weights;
+    let computed = tokio::task::spawn_blocking(move || {
+        assign(&considered, &profiles, &scorables, &track, &w, seats)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let solved = started.elapsed();
 
     let now = Utc::now();
     let run_id = Uuid::now_v7();
@@ -614,70 +616,73 @@ pub async fn run_matching(
         "seats": techs.iter().map(|(t, s)| serde_json::json!({ "technologyId": t.id, "seats": s })).collect::<Vec<_>>(),
         "weights": { "capital": weights.capital, "income": weights.income, "affordability": weights.affordability, "area": weights.area, "trackRecord": weights.track_record },
     });
-    let mut rows = Vec::new();
-    for (hi, assigned) in solution.assignment.iter().enumerate() {
-        let Some(ti) = assigned else { continue };
-        let (t, _) = &techs[*ti as usize];
-        let (score, reasons) = match score_technology(
-            &profiles[&considered[hi].id],
-            &offers[*ti as usize],
-            weights,
-        ) {
-            Fit::Scored {
-                score_millis,
-                reasons,
-            } => (score_millis, reasons),
-            Fit::Excluded(_) => continue,
-        };
-        rows.push(matches::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            household_id: Set(considered[hi].id),
-            technology_id: Set(t.id),
-            run_id: Set(Some(run_id)),
-            status: Set(MatchStatus::Suggested),
-            score_millis: Set(score),
-            reasons: Set(Reasons(reasons)),
-            delivering_agency_id: Set(t.agency_id),
-            baseline_income_satang: Set(None),
-            follow_up_income_satang: Set(None),
-            version: Set(1),
-            created_by: Set(actor.id),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-    }
+    let rows: Vec<matches::ActiveModel> = computed
+        .chosen
+        .into_iter()
+        .map(|c| {
+            let (t, _) = &techs[c.technology];
+            matches::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                household_id: Set(c.household),
+                technology_id: Set(t.id),
+                run_id: Set(Some(run_id)),
+                status: Set(MatchStatus::Suggested),
+                score_millis: Set(c.score_millis),
+                reasons: Set(Reasons(c.reasons)),
+                delivering_agency_id: Set(t.agency_id),
+                baseline_income_satang: Set(None),
+                follow_up_income_satang: Set(None),
+                version: Set(1),
+                created_by: Set(actor.id),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
     let txn = db.begin().await?;
     let run = matching_run::ActiveModel {
         id: Set(run_id),
         area_code: Set(area.clone()),
         parameters: Set(JsonDocument(parameters)),
-        households_considered: Set(considered.len() as i32),
-        pairs_considered: Set(pairs),
+        households_considered: Set(computed.households as i32),
+        pairs_considered: Set(computed.pairs),
         matches_created: Set(rows.len() as i32),
-        total_benefit: Set(solution.total_benefit),
-        greedy_benefit: Set(greedy.total_benefit),
+        total_benefit: Set(computed.total_benefit),
+        greedy_benefit: Set(computed.greedy_benefit),
         created_by: Set(actor.id),
         created_at: Set(now),
     }
     .insert(&txn)
     .await?;
-    for chunk in rows.chunks(500) {
-        let events: Vec<match_event::ActiveModel> = chunk
-            .iter()
-            .map(|m| match_event::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                match_id: m.id.clone(),
-                from_status: Set(None),
-                to_status: Set(MatchStatus::Suggested),
-                reason: Set(Some("matching run".into())),
-                actor_id: Set(actor.id),
-                occurred_at: Set(now),
-            })
-            .collect();
+    // 14 columns × 1,000 rows stays under SQLite's 32,766 and PostgreSQL's 65,535 bound
+    // parameters per statement.
+    let events: Vec<match_event::ActiveModel> = rows
+        .iter()
+        .map(|m| match_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            match_id: m.id.clone(),
+            from_status: Set(None),
+            to_status: Set(MatchStatus::Suggested),
+            reason: Set(Some("matching run".into())),
+            actor_id: Set(actor.id),
+            occurred_at: Set(now),
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
         matches::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
-        match_event::Entity::insert_many(events)
+    }
+    if rows.len() >= 1000 && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Each event's foreign key is checked with an index look-up on `match`. While the
+        // table's statistics still say "empty" (a new province's first run), PostgreSQL may
+        // pick any index for that look-up, including one it must scan whole, and the checks
+        // turn quadratic (measured: 1.5–3 s per 1,000 events at 55,000 matches). Fresh
+        // statistics, taken inside this transaction so they see its rows, prevent that.
+        txn.execute_unprepared(r#"ANALYZE "match""#).await?;
+    }
+    for chunk in events.chunks(1000) {
+        match_event::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
     }
@@ -689,10 +694,125 @@ pub async fn run_matching(
     )
     .await?;
     txn.commit().await?;
-    let created = matches::Entity::find()
-        .filter(matches::Column::RunId.eq(run_id))
-        .order_by_asc(matches::Column::Id)
-        .all(db)
-        .await?;
-    Ok((run, created))
+    tracing::info!(
+        run = %run_id,
+        households = computed.households,
+        pairs = computed.pairs,
+        matches = rows.len(),
+        load_ms = loaded.as_millis() as u64,
+        compute_ms = (solved - loaded).as_millis() as u64,
+        score_ms = computed.score_ms,
+        optimum_ms = computed.optimum_ms,
+        store_ms = (started.elapsed() - solved).as_millis() as u64,
+        "matching run stored"
+    );
+    Ok(run)
+}
+
+/// One chosen pair of a run, explained.
+struct Chosen {
+    household: Uuid,
+    technology: usize,
+    score_millis: i32,
+    reasons: Vec<entity::enums::Reason>,
+}
+
+struct Assignment {
+    households: usize,
+    pairs: i64,
+    total_benefit: i64,
+    greedy_benefit: i64,
+    chosen: Vec<Chosen>,
+    /// Time spent scoring pairs and finding the optimum (for the log).
+    score_ms: u64,
+    optimum_ms: u64,
+}
+
+/// Scores every household–technology pair (numbers only), solves the assignment exactly,
+/// computes the greedy baseline on the same problem, and explains the chosen pairs.
+fn assign(
+    considered: &[Uuid],
+    profiles: &HashMap<Uuid, Profile>,
+    scorables: &[Scorable],
+    track: &HashMap<Uuid, (u32, u32)>,
+    weights: &MatchWeights,
+    seats: Vec<u32>,
+) -> ApiResult<Assignment> {
+    let t0 = std::time::Instant::now();
+    let offers: Vec<Offer<'_>> = scorables.iter().map(|t| t.offer(track)).collect();
+    let mut problem = solver::Problem::new(considered.len(), seats);
+    let mut pairs: i64 = 0;
+    // Scoring is embarrassingly parallel: score blocks of households on every core, then add
+    // the pairs in household order (so the problem, and the run, are the same as scored on
+    // one thread). Blocks bound the pairs held at once to a few tens of MB.
+    const BLOCK: usize = 4096;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let score_block = |first: usize, block: &[Uuid]| -> Vec<(u32, u32, i64)> {
+        let mut out = Vec::with_capacity(block.len() * offers.len() / 2);
+        for (k, h) in block.iter().enumerate() {
+            let p = &profiles[h];
+            let priority = entity::enums::LadderLevel::of_score(p.scores.overall()).priority();
+            for (ti, o) in offers.iter().enumerate() {
+                if let Some(score) = super::recommend::score_millis(p, o, weights)
+                    && score > 0
+                {
+                    out.push(((first + k) as u32, ti as u32, score as i64 * priority));
+                }
+            }
+        }
+        out
+    };
+    for (round, group) in considered.chunks(BLOCK * workers).enumerate() {
+        let scored: Vec<Vec<(u32, u32, i64)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = group
+                .chunks(BLOCK)
+                .enumerate()
+                .map(|(j, block)| {
+                    let first = round * BLOCK * workers + j * BLOCK;
+                    scope.spawn(move || score_block(first, block))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .map_err(|_| ApiError::internal("scoring thread panicked"))
+                })
+                .collect::<ApiResult<_>>()
+        })?;
+        for (h, t, benefit) in scored.into_iter().flatten() {
+            problem.add(h, t, benefit).map_err(ApiError::internal)?;
+            pairs += 1;
+        }
+    }
+    let t1 = std::time::Instant::now();
+    let solution = solver::solve(&problem);
+    let t2 = std::time::Instant::now();
+    let greedy = solver::greedy(&problem);
+    let mut chosen = Vec::new();
+    for (hi, assigned) in solution.assignment.iter().enumerate() {
+        let Some(ti) = assigned else { continue };
+        let ti = *ti as usize;
+        if let Fit::Scored {
+            score_millis,
+            reasons,
+        } = score_technology(&profiles[&considered[hi]], &offers[ti], weights)
+        {
+            chosen.push(Chosen {
+                household: considered[hi],
+                technology: ti,
+                score_millis,
+                reasons,
+            });
+        }
+    }
+    Ok(Assignment {
+        households: considered.len(),
+        pairs,
+        total_benefit: solution.total_benefit,
+        greedy_benefit: greedy.total_benefit,
+        chosen,
+        score_ms: (t1 - t0).as_millis() as u64,
+        optimum_ms: (t2 - t1).as_millis() as u64,
+    })
 }
