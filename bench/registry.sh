@@ -105,6 +105,9 @@ delay)
     ;;
 recommend)
     "${PSQL[@]}" <<'SQL'
+DELETE FROM match_event;
+DELETE FROM "match";
+DELETE FROM matching_run;
 DELETE FROM technology WHERE name LIKE 'Bench tech %';
 DELETE FROM agency WHERE name = 'Bench agency';
 INSERT INTO agency (id, name, name_en, agency_type, active, version, created_at, updated_at)
@@ -182,7 +185,7 @@ SQL
         FROM technology WHERE active")
     B="$WORK/registry_matching.json"
     printf '{"query":"mutation M($i: RunMatchingInput!) { runMatching(input: $i) { run { householdsConsidered pairsConsidered matchesCreated totalBenefit greedyBenefit } } }","variables":{"i":{"areaCode":"%s","seats":[%s]}}}\n' "$PROVINCE" "$SEATS" > "$B"
-    start_server
+    APP_LOG=info NO_COLOR=1 start_server  # info: the run's own timing line
     PID=$(cat "$WORK/server.pid")
     BENCH_TOKEN=$(token bench-coord)
     echo "== runMatching province $PROVINCE, $("${PSQL[@]}" -c "SELECT count(*) FROM technology WHERE active") technologies" | tee -a "$WORK/results.txt"
@@ -198,6 +201,7 @@ import json,sys
 r=json.load(open(sys.argv[1]))["data"]["runMatching"]["run"]
 print("benefit gain over greedy: %.2f%%" % (100*(float(r["totalBenefit"])/float(r["greedyBenefit"])-1)))' "$WORK/matching-response.json" | tee -a "$WORK/results.txt" || true
     kill "$TOPPID" 2> /dev/null || true
+    grep -o 'matching run stored.*' "$WORK/server.log" | tee -a "$WORK/results.txt" || true
     stop_server
     ;;
 matching-all)
