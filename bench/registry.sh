@@ -137,6 +137,7 @@ SQL
             VALUES (md5('bench-assess-$HH')::uuid, '$HH', 'ACTIVE', current_date, 150, 225, 200, 175, 275, 205, 'DIFFICULT',
               4, 250000, 'BELOW_POVERTY_LINE', 2563, true, now(), now())
             ON CONFLICT (id) DO UPDATE SET status = 'ACTIVE', closed_at = NULL"
+    "${PSQL[@]}" -c "VACUUM ANALYZE"  # as autovacuum would after the bulk rewrite above
     HID=$(printf 'Household:%s' "$HH" | base64 -w0 | tr '+/' '-_' | tr -d '=')
     B="$WORK/registry_recommend.json"
     printf '{"query":"query R($h: ID!) { recommendTechnologies(householdId: $h, first: 10) { score technology { id name } reasons { factor contribution } } }","variables":{"h":"%s"}}\n' "$HID" > "$B"
