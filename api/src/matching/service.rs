@@ -198,8 +198,12 @@ pub async fn recommend_technologies(
         ranked.truncate(first);
     }
     ranked.sort_by(by_rank);
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut rows: HashMap<Uuid, technology::Model> = technology::Entity::find()
         .filter(technology::Column::Id.is_in(ranked.iter().map(|(_, t)| t.id())))
+        .filter(technology::Column::Active.eq(true))
         .all(db)
         .await?
         .into_iter()
