@@ -57,6 +57,11 @@ impl From<&technology::Model> for Fitness {
     }
 }
 
+/// Capital names as stored (JSON strings) to the scoring's capitals; unknown names are skipped.
+pub fn capitals(names: &[String]) -> Vec<Capital> {
+    parse_capitals(names).into_iter().map(Into::into).collect()
+}
+
 /// A technology's fitness with its raised capitals parsed once.
 #[derive(Debug, Clone)]
 pub struct Scorable {
@@ -67,10 +72,7 @@ pub struct Scorable {
 impl Scorable {
     pub fn new(fitness: Fitness) -> Self {
         Scorable {
-            capitals: parse_capitals(&fitness.capitals_raised.0)
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            capitals: capitals(&fitness.capitals_raised.0),
             fitness,
         }
     }

@@ -7,8 +7,7 @@ use chrono::Utc;
 use entity::{
     assessment,
     enums::{
-        AssessmentStatus, AuditAction, Capital, HouseholdStatus, JsonDocument, MatchStatus,
-        Reasons, Role,
+        AssessmentStatus, AuditAction, HouseholdStatus, JsonDocument, MatchStatus, Reasons, Role,
     },
     household, r#match as matches, match_event, matching_run, membership, person, service as svc,
     technology,
@@ -21,7 +20,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    fitness::{CatalogueCache, Fitness, Scorable},
+    fitness::{CatalogueCache, Fitness, Scorable, capitals},
     recommend::{Fit, Offer, Profile, score_service, score_technology, suits, working_age},
     solver,
 };
@@ -29,7 +28,6 @@ use crate::{
     assessment::service::{Scores, poverty_line_for, year_be},
     audit::service::{Actor, AuditEntry, record},
     auth::{Scope, Viewer},
-    catalogue::types::parse_capitals,
     config::MatchWeights,
     error::{ApiError, ApiResult},
     household::{
@@ -37,10 +35,6 @@ use crate::{
         validate::text,
     },
 };
-
-fn capitals(names: &[String]) -> Vec<Capital> {
-    parse_capitals(names).into_iter().map(Into::into).collect()
-}
 
 /// Profiles of households (id, village code) that have an ACTIVE assessment, by id.
 pub async fn profiles(
