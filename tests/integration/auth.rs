@@ -143,6 +143,60 @@ async fn repeated_failures_for_one_login_are_slowed_down_with_retry_after() {
 }
 
 #[actix_web::test]
+async fn thirty_parallel_wrong_passwords_check_at_most_five_and_the_rest_are_rate_limited() {
+    use entity::{audit_event, enums::AuditAction};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    // A long first wait, so that the lock set by the fifth attempt is still on when the test
+    // tries the right password (no dependence on how fast the machine hashes).
+    let app =
+        TestApp::spawn_with(|s| s.login.base_lockout = std::time::Duration::from_secs(3600)).await;
+    AccountBuilder::new(Role::Admin)
+        .login("admin")
+        .create(&app)
+        .await;
+    let bad = json!({ "i": { "login": "admin", "password": "wrong password!" } });
+
+    let answers =
+        futures::future::join_all((0..30).map(|_| app.gql(None, LOGIN, bad.clone()))).await;
+
+    let mut checked = 0;
+    for res in &answers {
+        match res.code() {
+            Some("UNAUTHENTICATED") => checked += 1,
+            Some("RATE_LIMITED") => {
+                let retry = res.body.pointer("/errors/0/extensions/retryAfter");
+                assert!(
+                    retry.and_then(|r| r.as_u64()).is_some_and(|r| r >= 1),
+                    "body: {}",
+                    res.body
+                );
+            }
+            _ => panic!("expected UNAUTHENTICATED or RATE_LIMITED: {}", res.body),
+        }
+    }
+    assert!(
+        (1..=5).contains(&checked),
+        "{checked} passwords were checked"
+    );
+    // Every checked password is one LOGIN_FAILED event: no more were verified than answered.
+    let failed = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(AuditAction::LoginFailed))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(failed, checked as u64);
+    // Still locked: even the right password waits.
+    app.gql(
+        None,
+        LOGIN,
+        json!({ "i": { "login": "admin", "password": PASSWORD } }),
+    )
+    .await
+    .assert_error("RATE_LIMITED", None);
+}
+
+#[actix_web::test]
 async fn a_refresh_token_works_once_and_reusing_it_ends_the_session() {
     let app = TestApp::spawn().await;
     let user = app.client(Role::Coordinator).await;

@@ -57,15 +57,10 @@ impl AuthService<'_> {
             return Err(ApiError::Unauthenticated(BAD_CREDENTIALS.into()));
         }
         let now = Utc::now();
-        if let Some(throttle) = login_throttle::Entity::find_by_id(key.clone())
-            .one(self.db)
-            .await?
-            && let Some(until) = throttle.locked_until
-            && until > now
-        {
-            return Err(ApiError::RateLimited {
-                retry_after_secs: (until - now).num_seconds().max(1) as u64,
-            });
+        // The attempt is counted before the password is checked, so however many arrive at
+        // once, at most `max_failures` of them are checked before the lock is on.
+        if let Err(retry_after_secs) = self.reserve_attempt(&key, now).await? {
+            return Err(ApiError::RateLimited { retry_after_secs });
         }
 
         let found = account::Entity::find()
@@ -81,7 +76,7 @@ impl AuthService<'_> {
         let account = match found {
             Some(account) if password_ok && account.active => account,
             other => {
-                self.record_failure(&key, other.as_ref().map(|a| a.id), now)
+                self.record_failure(&key, other.as_ref().map(|a| a.id))
                     .await?;
                 return Err(ApiError::Unauthenticated(BAD_CREDENTIALS.into()));
             }
@@ -130,40 +125,85 @@ impl AuthService<'_> {
         })
     }
 
-    async fn record_failure(
-        &self,
-        key: &str,
-        account_id: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> ApiResult<()> {
-        let txn = self.db.begin().await?;
-        let failures = match login_throttle::Entity::find_by_id(key.to_string())
-            .one(&txn)
+    /// Counts one login attempt for `key` and decides the lock in the same single statement
+    /// (an upsert whose update only applies while the login is not locked), so concurrent
+    /// attempts cannot all read "not locked" and then all be checked. `Err(seconds)` when the
+    /// login is locked. The count is cleared only by a successful login. One statement also
+    /// means no read-then-write transaction, which on SQLite fails with "database is locked"
+    /// instead of waiting for the writer ahead of it.
+    async fn reserve_attempt(&self, key: &str, now: DateTime<Utc>) -> ApiResult<Result<(), u64>> {
+        if self
+            .db
+            .query_one(&self.reservation(key, now))
             .await?
+            .is_some()
         {
-            Some(row) => {
-                let failures = row.failures + 1;
-                let mut active: login_throttle::ActiveModel = row.into();
-                active.failures = Set(failures);
-                active.last_failure_at = Set(now);
-                active.locked_until = Set(self.lockout_until(failures, now));
-                active.update(&txn).await?;
-                failures
+            return Ok(Ok(()));
+        }
+        // Locked: the update did not apply. Say how long is left (at least a second).
+        let until = login_throttle::Entity::find_by_id(key.to_string())
+            .one(self.db)
+            .await?
+            .and_then(|t| t.locked_until);
+        let left = until.map_or(1, |u| (u - now).num_seconds());
+        Ok(Err(left.max(1) as u64))
+    }
+
+    /// `INSERT … ON CONFLICT (login_key) DO UPDATE SET failures = failures + 1, locked_until =
+    /// CASE … END WHERE not locked RETURNING failures`: a row comes back when the attempt
+    /// may go ahead.
+    fn reservation(&self, key: &str, now: DateTime<Utc>) -> sea_orm::sea_query::InsertStatement {
+        use login_throttle::Column as C;
+        use sea_orm::sea_query::{CaseStatement, ExprTrait, OnConflict, Query};
+
+        let table = login_throttle::Entity;
+        let attempts = Expr::col((table, C::Failures)).add(1);
+        // locked_until as a function of the new count: NULL below `max_failures`, then one
+        // branch per doubling of the wait until it reaches its cap. CASE takes the first
+        // branch that holds, so the longest wait comes first.
+        let mut waits = Vec::new();
+        for over in 0..=20 {
+            let wait = self.wait_after(over);
+            waits.push((over, wait));
+            if wait >= self.login.max_lockout {
+                break;
             }
-            None => {
-                login_throttle::ActiveModel {
-                    login_key: Set(key.to_string()),
-                    failures: Set(1),
-                    last_failure_at: Set(now),
-                    locked_until: Set(self.lockout_until(1, now)),
-                }
-                .insert(&txn)
-                .await?;
-                1
-            }
-        };
+        }
+        let mut lock = CaseStatement::new();
+        for (over, wait) in waits.into_iter().rev() {
+            lock = lock.case(
+                attempts.clone().gte(self.login.max_failures + over),
+                Expr::value(now + wait),
+            );
+        }
+        let lock = lock.finally(Expr::value(Option::<DateTime<Utc>>::None));
+        let first_lock = self.lockout_until(1, now);
+        Query::insert()
+            .into_table(table)
+            .columns([C::LoginKey, C::Failures, C::LastFailureAt, C::LockedUntil])
+            .values_panic([key.into(), 1.into(), now.into(), first_lock.into()])
+            .on_conflict(
+                OnConflict::column(C::LoginKey)
+                    .value(C::Failures, attempts.clone())
+                    .value(C::LastFailureAt, Expr::value(now))
+                    .value(C::LockedUntil, lock)
+                    .action_and_where(
+                        Expr::col((table, C::LockedUntil)).is_null().or(Expr::col((
+                            table,
+                            C::LockedUntil,
+                        ))
+                        .lte(now)),
+                    )
+                    .to_owned(),
+            )
+            .returning_col(C::Failures)
+            .to_owned()
+    }
+
+    /// The attempt was counted by `reserve_attempt`; only the audit event remains.
+    async fn record_failure(&self, key: &str, account_id: Option<Uuid>) -> ApiResult<()> {
         record(
-            &txn,
+            self.db,
             AuditEntry {
                 actor_id: account_id,
                 actor_login: Some(key.to_string()),
@@ -176,8 +216,7 @@ impl AuthService<'_> {
             },
         )
         .await?;
-        txn.commit().await?;
-        tracing::warn!(failures, "login failed");
+        tracing::warn!("login failed");
         Ok(())
     }
 
@@ -185,15 +224,15 @@ impl AuthService<'_> {
     /// (2 s, 4 s, 8 s … up to 15 minutes). A success clears the counter.
     fn lockout_until(&self, failures: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let over = failures - self.login.max_failures;
-        if over < 0 {
-            return None;
-        }
-        let wait = self
-            .login
+        (over >= 0).then(|| now + self.wait_after(over))
+    }
+
+    /// The wait after the attempt `over` attempts beyond `max_failures`.
+    fn wait_after(&self, over: i32) -> std::time::Duration {
+        self.login
             .base_lockout
-            .saturating_mul(1u32 << over.min(20) as u32)
-            .min(self.login.max_lockout);
-        Some(now + wait)
+            .saturating_mul(1u32 << over.clamp(0, 20) as u32)
+            .min(self.login.max_lockout)
     }
 
     async fn store_refresh_token(
