@@ -54,6 +54,9 @@ pub struct Settings {
     pub port: u16,
     pub database_url: SecretString,
     pub database_max_connections: u32,
+    /// How long a query waits for a pooled connection (or for the database to come back)
+    /// before it fails with SERVICE_UNAVAILABLE.
+    pub database_acquire_timeout: Duration,
     pub environment: Environment,
     pub jwt: JwtSettings,
     pub limits: Limits,
@@ -132,6 +135,10 @@ pub struct Limits {
     pub max_aliases: usize,
     pub max_directives: usize,
     pub max_batch: usize,
+    /// Fields a query may select once its fragments are spread.
+    pub max_fields: usize,
+    /// Times a selection set may repeat a field it already selected (fragments included).
+    pub max_duplicate_fields: usize,
     pub request_timeout: Duration,
     pub statement_timeout: Duration,
     /// Introspection, suggestions and GraphiQL (always off in production).
@@ -314,6 +321,9 @@ impl Settings {
                 access_ttl: Duration::from_secs(env.parse("APP_ACCESS_TOKEN_TTL_SECS", 900u64)?),
                 refresh_ttl: Duration::from_secs(
                     env.parse("APP_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600u64)?,
+            database_acquire_timeout: Duration::from_millis(
+                env.parse("APP_DATABASE_ACQUIRE_TIMEOUT_MS", 3_000u64)?,
+            ),
                 ),
             },
             limits: Limits {
@@ -339,6 +349,8 @@ impl Settings {
                         "APP_LOG_FORMAT",
                         format!("'{other}' is not one of text, json"),
                     ));
+                max_fields: env.parse("APP_MAX_FIELDS", 2_000usize)?,
+                max_duplicate_fields: env.parse("APP_MAX_DUPLICATE_FIELDS", 100usize)?,
                 }
             },
             login: LoginSettings {

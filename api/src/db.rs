@@ -1,6 +1,12 @@
 //! Connecting to SQLite (embedded default) or PostgreSQL (production), and preparing a database
 //! for use: migrations, then the shipped reference data.
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
@@ -15,8 +21,8 @@ pub async fn connect_url(url: &str, settings: &Settings) -> anyhow::Result<Datab
     let mut opt = ConnectOptions::new(url.to_string());
     opt.max_connections(settings.database_max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(settings.database_acquire_timeout)
+        .acquire_timeout(settings.database_acquire_timeout)
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         opt.map_sqlx_sqlite_opts(|o| {
@@ -48,4 +54,56 @@ pub async fn prepare(db: &DatabaseConnection) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("loading reference data: {}", e.message()))?;
     Ok(())
+}
+
+/// How long `/readyz` and the outage probe wait for the database to answer.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(1);
+const PROBE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// What this replica knows of its database's reachability, so that during an outage requests
+/// are answered at once with SERVICE_UNAVAILABLE instead of each waiting out the pool's
+/// acquire timeout. Set when a statement fails for want of a connection; cleared by a probe
+/// that pings every half second until the database answers. It is a local observation, not
+/// state another replica needs: each replica finds out for itself.
+#[derive(Debug, Default)]
+pub struct DbHealth {
+    down: AtomicBool,
+    probing: AtomicBool,
+}
+
+impl DbHealth {
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    /// Records that the database could not be reached and starts the probe (once).
+    pub fn mark_down(self: &Arc<Self>, db: &DatabaseConnection) {
+        if !self.down.swap(true, Ordering::AcqRel) {
+            tracing::warn!("database unreachable; answering 503 until it is back");
+        }
+        if self.probing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let health = self.clone();
+        let db = db.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(PROBE_INTERVAL).await;
+                if ping(&db).await {
+                    health.down.store(false, Ordering::Release);
+                    health.probing.store(false, Ordering::Release);
+                    tracing::info!("database reachable again");
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Whether the database answers a ping within [`PING_TIMEOUT`].
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    matches!(
+        tokio::time::timeout(PING_TIMEOUT, db.ping()).await,
+        Ok(Ok(()))
+    )
 }

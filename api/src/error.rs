@@ -14,11 +14,21 @@ pub enum ApiError {
     Unauthenticated(String),
     Forbidden,
     NotFound(&'static str),
-    BadUserInput { field: String, message: String },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
     Conflict(String),
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    /// The database cannot be reached (refused, timed out, connection lost): worth a retry.
+    Unavailable(String),
     Internal(String),
 }
+
+/// The code of errors that a retry after a short wait may cure (the database is away).
+pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -44,6 +54,9 @@ impl ApiError {
             ApiError::RateLimited { retry_after_secs } => {
                 format!("too many attempts; try again in {retry_after_secs} seconds")
             }
+            ApiError::Unavailable(_) => {
+                "the service cannot reach its database; try again shortly".into()
+            }
             ApiError::Internal(_) => "internal error".into(),
         }
     }
@@ -56,6 +69,7 @@ impl ApiError {
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
+            ApiError::Unavailable(_) => SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -67,15 +81,45 @@ impl From<DbErr> for ApiError {
         if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
             return ApiError::Conflict("a record with the same unique value already exists".into());
         }
+        if is_unavailable(&err) {
+            return ApiError::Unavailable(err.to_string());
+        }
         ApiError::Internal(err.to_string())
+    }
+}
+
+/// Whether a database error means the database is away rather than that a statement failed:
+/// no connection could be had, the connection broke, or the server is shutting down or
+/// starting up (SQLSTATE class 08, and 57P01–57P03).
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let sqlx_err = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match &**sqlx_err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }
 
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
-        if let ApiError::Internal(cause) = self {
+        match self {
             // The cause stays in the server log (with the request id of the span around it).
-            tracing::error!(error = %cause, "internal error");
+            ApiError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| {
             ext.set("code", self.code());

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::tokens::TokenKeys, config::Settings, matching::fitness::CatalogueCache, pii::PiiCipher,
+    auth::tokens::TokenKeys, config::Settings, db::DbHealth, matching::fitness::CatalogueCache,
+    pii::PiiCipher,
 };
 
 pub struct Services {
@@ -15,6 +16,8 @@ pub struct Services {
     pub settings: Settings,
     /// Active technologies for recommendations (checked against the database on each use).
     pub catalogue: CatalogueCache,
+    /// Whether the database is reachable, as this replica last saw it.
+    pub db_health: Arc<DbHealth>,
 }
 
 impl Services {
@@ -31,6 +34,7 @@ impl Services {
             pii,
             settings,
             catalogue: CatalogueCache::default(),
+            db_health: Arc::default(),
         })
     }
 }

@@ -139,10 +139,14 @@ async fn depth_alias_batch_and_document_limits_are_enforced() {
     assert_eq!(status, 200);
     let batch: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(batch.as_array().unwrap().len(), 2);
-    let (status, _, _) = app
-        .call(post_json(json!([op, op, op, op, op, op]).to_string()))
+    let too_many = app
+        .send(
+            post_json(json!([op, op, op, op, op, op]).to_string())
+                .insert_header(("accept", "application/graphql-response+json")),
+        )
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(too_many.status, 400);
+    too_many.assert_error("GRAPHQL_VALIDATION_FAILED", None);
 
     let long = format!("{{ __typename }} # {}", "x".repeat(15_001));
     let res = app.gql(Some(&user.token), &long, json!({})).await;

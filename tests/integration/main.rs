@@ -11,6 +11,7 @@ mod auth;
 mod authorization_matrix;
 mod catalogue;
 mod consent;
+mod hardening;
 mod household_import;
 mod households;
 mod http;

@@ -51,7 +51,11 @@ impl Extension for ErrorCodesExtension {
                 {
                     "BAD_USER_INPUT"
                 } else {
+                    // Something raised an error without going through ApiError: its message
+                    // may carry anything (SQL, a path, data), so it stays in the log, under
+                    // the request's id, and the client gets a generic one.
                     tracing::error!(message = %err.message, "uncoded GraphQL error");
+                    err.message = "internal error".into();
                     "INTERNAL_SERVER_ERROR"
                 };
                 set_code(err, code);

@@ -1,6 +1,9 @@
-//! GraphQL over HTTP, as API.md says: POST with `application/json`; GET for queries only
-//! (405 with `Allow: POST` for a mutation); 415 for other content types; the response type
-//! follows `Accept`; parse and validation failures are 400; a bad token is 401.
+//! GraphQL over HTTP, as the GraphQL-over-HTTP spec and API.md say: POST with
+//! `application/json`; GET for queries only (405 with `Allow: POST` for a mutation); 415 for
+//! other content types; 413 (with a GraphQL error body) beyond the body limit; the response
+//! type follows `Accept`. A request that never ran (parse, validation or input failure) is 400
+//! with `application/graphql-response+json` and 200 with `application/json` (the spec's
+//! SHOULD for legacy clients); a bad token is 401; a database that cannot be reached is 503.
 use std::sync::Arc;
 
 use actix_web::{
@@ -8,16 +11,15 @@ use actix_web::{
     http::{StatusCode, header},
     web,
 };
-use async_graphql::{
-    BatchRequest, BatchResponse, Request, Response,
-    parser::types::{OperationType, Selection, SelectionSet},
-};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, parser::types::OperationType};
+use futures::StreamExt;
 use serde_json::json;
 
 use crate::{
     auth::{Viewer, service::resolve_viewer, viewer::RequestInfo},
-    error::ApiError,
+    error::{ApiError, SERVICE_UNAVAILABLE},
     graphql::{
+        document::{self, Refusal},
         extensions::{PARSE_FAILED, VALIDATION_FAILED, error_code},
         loaders,
     },
@@ -32,9 +34,73 @@ fn error_body(code: &str, message: &str) -> serde_json::Value {
 }
 
 fn reply(status: StatusCode, media: &str, body: &impl serde::Serialize) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-        .json(body)
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        builder.insert_header((header::RETRY_AFTER, "1"));
+    }
+    builder.json(body)
+}
+
+/// The status of a request that was refused before it ran: 400 for clients that speak
+/// `application/graphql-response+json`, 200 (errors in the body) for `application/json`.
+fn never_ran_status(media: &str) -> StatusCode {
+    if media == GRAPHQL_RESPONSE_JSON {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+fn refused(media: &str, refusal: &Refusal) -> HttpResponse {
+    reply(
+        never_ran_status(media),
+        media,
+        &Response::from_errors(vec![refusal.to_server_error()]),
+    )
+}
+
+/// The body, read up to the limit: beyond it, 413 with a GraphQL error (not actix's plain
+/// text), decided from `Content-Length` when there is one, before reading anything.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+    media: &str,
+) -> Result<web::Bytes, HttpResponse> {
+    let too_large = || {
+        reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            &json!({ "errors": [{
+                "message": format!("the request body is larger than {limit} bytes"),
+                "extensions": { "code": "BAD_USER_INPUT", "maxBytes": limit },
+            }] }),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            reply(
+                StatusCode::BAD_REQUEST,
+                media,
+                &error_body(PARSE_FAILED, "the request body could not be read"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The media type to answer with, or None when the client accepts neither JSON type.
@@ -62,7 +128,11 @@ fn negotiate(req: &HttpRequest) -> Option<&'static str> {
     }
 }
 
-pub async fn post(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+pub async fn post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let Some(media) = negotiate(&req) else {
         return HttpResponse::NotAcceptable().finish();
     };
@@ -84,6 +154,11 @@ pub async fn post(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>
             &error_body("BAD_USER_INPUT", "send the request as application/json"),
         );
     }
+    let limit = state.services.settings.limits.max_body_bytes;
+    let body = match read_body(&req, payload, limit, media).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(_) => {
@@ -138,79 +213,25 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     execute(req, BatchRequest::Single(request), media, true, state).await
 }
 
-/// Counts aliased fields in a selection set, fragments included once.
-fn count_aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(f) => {
-                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
-            }
-            Selection::InlineFragment(fr) => count_aliases(&fr.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
-}
-
 enum Rejection {
-    Status(StatusCode, &'static str, String),
+    Refused(Refusal),
     MethodNotAllowed,
 }
 
-/// Checks that need the document before it runs: size, syntax, aliases, GET-only-queries.
-fn precheck(request: &Request, state: &AppState, via_get: bool) -> Result<(), Rejection> {
-    let limits = &state.services.settings.limits;
-    if request.query.trim().is_empty() {
-        return Err(Rejection::Status(
-            StatusCode::BAD_REQUEST,
-            PARSE_FAILED,
-            "no query given".into(),
-        ));
+/// Checks the document before anything runs (see `graphql::document`) and hands the parsed
+/// document to async-graphql, so it is parsed once.
+fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<(), Rejection> {
+    let (doc, ty) = document::parse_and_check(
+        &request.query,
+        request.operation_name.as_deref(),
+        &request.variables,
+        &state.services.settings.limits,
+    )
+    .map_err(Rejection::Refused)?;
+    if via_get && ty != OperationType::Query {
+        return Err(Rejection::MethodNotAllowed);
     }
-    if request.query.chars().count() > limits.max_document_chars {
-        return Err(Rejection::Status(
-            StatusCode::BAD_REQUEST,
-            VALIDATION_FAILED,
-            format!(
-                "the document is longer than {} characters",
-                limits.max_document_chars
-            ),
-        ));
-    }
-    let doc = async_graphql::parser::parse_query(&request.query)
-        .map_err(|e| Rejection::Status(StatusCode::BAD_REQUEST, PARSE_FAILED, e.to_string()))?;
-    let aliases: usize = doc
-        .operations
-        .iter()
-        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-        .chain(
-            doc.fragments
-                .values()
-                .map(|f| count_aliases(&f.node.selection_set.node)),
-        )
-        .sum();
-    if aliases > limits.max_aliases {
-        return Err(Rejection::Status(
-            StatusCode::BAD_REQUEST,
-            VALIDATION_FAILED,
-            format!("at most {} aliases per document", limits.max_aliases),
-        ));
-    }
-    if via_get {
-        let op = match &request.operation_name {
-            Some(name) => doc
-                .operations
-                .iter()
-                .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str()))
-                .map(|(_, op)| op),
-            None => doc.operations.iter().next().map(|(_, op)| op),
-        };
-        if let Some(op) = op
-            && op.node.ty != OperationType::Query
-        {
-            return Err(Rejection::MethodNotAllowed);
-        }
-    }
+    request.set_parsed_query(doc);
     Ok(())
 }
 
@@ -223,12 +244,12 @@ async fn execute(
 ) -> HttpResponse {
     let limits = &state.services.settings.limits;
     let single = matches!(batch, BatchRequest::Single(_));
-    let requests = match batch {
+    let mut requests = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(rs) => {
             if rs.is_empty() || rs.len() > limits.max_batch {
                 return reply(
-                    StatusCode::BAD_REQUEST,
+                    never_ran_status(media),
                     media,
                     &error_body(
                         VALIDATION_FAILED,
@@ -240,7 +261,7 @@ async fn execute(
         }
     };
 
-    for request in &requests {
+    for request in &mut requests {
         match precheck(request, &state, via_get) {
             Ok(()) => {}
             Err(Rejection::MethodNotAllowed) => {
@@ -252,10 +273,15 @@ async fn execute(
                         "mutations must be sent with POST",
                     ));
             }
-            Err(Rejection::Status(status, code, message)) => {
-                return reply(status, media, &error_body(code, &message));
-            }
+            Err(Rejection::Refused(refusal)) => return refused(media, &refusal),
         }
+    }
+
+    // During an outage this replica already knows of, answer at once rather than let every
+    // request wait out the pool's acquire timeout.
+    let health = &state.services.db_health;
+    if health.is_down() {
+        return unavailable(media);
     }
 
     let viewer = match bearer(&req) {
@@ -268,11 +294,22 @@ async fn execute(
                 Ok(v) => v,
                 Err(ApiError::Unauthenticated(message)) => return unauthorized(media, &message),
                 Err(other) => {
+                    if matches!(other, ApiError::Unavailable(_)) {
+                        health.mark_down(&state.services.db);
+                    }
                     let err = async_graphql::Error::from(other);
+                    let code = err
+                        .extensions
+                        .as_ref()
+                        .and_then(|e| match e.get("code") {
+                            Some(async_graphql::Value::String(c)) => Some(c.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| "INTERNAL_SERVER_ERROR".into());
                     return reply(
                         StatusCode::SERVICE_UNAVAILABLE,
                         media,
-                        &error_body("INTERNAL_SERVER_ERROR", &err.message),
+                        &error_body(&code, &err.message),
                     );
                 }
             }
@@ -313,28 +350,56 @@ async fn execute(
         responses.push(response);
     }
 
+    let database_away = responses
+        .iter()
+        .flat_map(|r| &r.errors)
+        .any(|e| error_code(e) == Some(SERVICE_UNAVAILABLE));
+    if database_away {
+        health.mark_down(&state.services.db);
+    }
     if single {
         let response = responses.pop().expect("one response");
-        let status = status_of(&response);
+        let status = if database_away {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            status_of(&response, media)
+        };
         reply(status, media, &response)
     } else {
-        reply(StatusCode::OK, media, &BatchResponse::Batch(responses))
+        let status = if database_away {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
+        reply(status, media, &BatchResponse::Batch(responses))
     }
 }
 
-/// 400 when the document never ran (parse or validation failure), 200 otherwise.
-fn status_of(response: &Response) -> StatusCode {
+/// When the document never ran (a parse, validation or input-coercion failure), the status
+/// for that (see [`never_ran_status`]); 200 otherwise.
+fn status_of(response: &Response, media: &str) -> StatusCode {
     let never_ran = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
-        && response
-            .errors
-            .iter()
-            .all(|e| matches!(error_code(e), Some(PARSE_FAILED) | Some(VALIDATION_FAILED)));
+        && response.errors.iter().all(|e| {
+            matches!(error_code(e), Some(PARSE_FAILED) | Some(VALIDATION_FAILED))
+                || (e.path.is_empty() && error_code(e) == Some("BAD_USER_INPUT"))
+        });
     if never_ran {
-        StatusCode::BAD_REQUEST
+        never_ran_status(media)
     } else {
         StatusCode::OK
     }
+}
+
+fn unavailable(media: &str) -> HttpResponse {
+    reply(
+        StatusCode::SERVICE_UNAVAILABLE,
+        media,
+        &error_body(
+            SERVICE_UNAVAILABLE,
+            &ApiError::Unavailable(String::new()).message(),
+        ),
+    )
 }
 
 fn bearer(req: &HttpRequest) -> Option<Result<&str, ()>> {

@@ -1,5 +1,6 @@
 //! The GraphQL layer: schema assembly, the HTTP endpoint, pagination, ids and loaders.
 pub mod context;
+pub mod document;
 pub mod extensions;
 pub mod http;
 pub mod loaders;

@@ -124,9 +124,12 @@ impl TestApp {
 
     /// POSTs a GraphQL operation, with a bearer token when given.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        // As current clients do: `application/graphql-response+json`, so that a request that
+        // never ran is a 4xx (plain `application/json` clients get 200, see http.rs tests).
         let mut req = test::TestRequest::post()
             .uri("/graphql")
             .insert_header(("content-type", "application/json"))
+            .insert_header(("accept", "application/graphql-response+json"))
             .set_payload(json!({ "query": query, "variables": variables }).to_string());
         if let Some(token) = token {
             req = req.insert_header(("authorization", format!("Bearer {token}")));
