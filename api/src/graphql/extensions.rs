@@ -90,3 +90,31 @@ impl Extension for ErrorCodesExtension {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+    use super::*;
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        /// Fails the way a careless `?` on a database error would.
+        async fn leaky(&self) -> async_graphql::Result<i32> {
+            Err("error returned from database: relation \"person\" column national_id …".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_uncoded_error_reaches_the_client_as_a_generic_internal_error() {
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(ErrorCodes)
+            .finish();
+        let response = schema.execute("{ leaky }").await;
+        let err = &response.errors[0];
+        assert_eq!(error_code(err), Some("INTERNAL_SERVER_ERROR"));
+        assert_eq!(err.message, "internal error");
+    }
+}
