@@ -306,6 +306,9 @@ impl Settings {
                     .unwrap_or_else(|| "sqlite://ppaos.sqlite?mode=rwc".into()),
             ),
             database_max_connections: env.parse("APP_DATABASE_MAX_CONNECTIONS", 10u32)?,
+            database_acquire_timeout: Duration::from_millis(
+                env.parse("APP_DATABASE_ACQUIRE_TIMEOUT_MS", 3_000u64)?,
+            ),
             environment,
             jwt: JwtSettings {
                 algorithm,
@@ -321,9 +324,6 @@ impl Settings {
                 access_ttl: Duration::from_secs(env.parse("APP_ACCESS_TOKEN_TTL_SECS", 900u64)?),
                 refresh_ttl: Duration::from_secs(
                     env.parse("APP_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600u64)?,
-            database_acquire_timeout: Duration::from_millis(
-                env.parse("APP_DATABASE_ACQUIRE_TIMEOUT_MS", 3_000u64)?,
-            ),
                 ),
             },
             limits: Limits {
@@ -334,6 +334,8 @@ impl Settings {
                 max_aliases: env.parse("APP_MAX_ALIASES", 15usize)?,
                 max_directives: env.parse("APP_MAX_DIRECTIVES", 5usize)?,
                 max_batch: env.parse("APP_MAX_BATCH", 5usize)?,
+                max_fields: env.parse("APP_MAX_FIELDS", 2_000usize)?,
+                max_duplicate_fields: env.parse("APP_MAX_DUPLICATE_FIELDS", 100usize)?,
                 request_timeout: Duration::from_secs(env.parse("APP_REQUEST_TIMEOUT_SECS", 30u64)?),
                 statement_timeout: Duration::from_millis(
                     env.parse("APP_STATEMENT_TIMEOUT_MS", 10_000u64)?,
@@ -349,8 +351,6 @@ impl Settings {
                         "APP_LOG_FORMAT",
                         format!("'{other}' is not one of text, json"),
                     ));
-                max_fields: env.parse("APP_MAX_FIELDS", 2_000usize)?,
-                max_duplicate_fields: env.parse("APP_MAX_DUPLICATE_FIELDS", 100usize)?,
                 }
             },
             login: LoginSettings {
@@ -433,6 +433,13 @@ fn parse_weights(raw: Option<String>) -> Result<MatchWeights, ConfigError> {
     if sum <= 0.0 {
         return Err(bad("the weights must not all be 0".into()));
     }
+    // Weights that already sum to 1 up to the last binary place are used as given: the
+    // documented default's decimals add up to 0.9999999999999999, and dividing by that moved
+    // every weight by one unit in the last place, so the default written out scored some
+    // households one thousandth apart from the default left unset.
+    if (sum - 1.0).abs() <= 1e-9 {
+        return Ok(w);
+    }
     Ok(MatchWeights {
         capital: w.capital / sum,
         income: w.income / sum,
@@ -493,6 +500,28 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn the_documented_default_weights_parse_to_exactly_the_built_in_default() {
+        let written = settings(&[(
+            "APP_MATCH_WEIGHTS",
+            "capital=0.35,income=0.30,affordability=0.15,area=0.10,track_record=0.10",
+        )])
+        .unwrap();
+        assert_eq!(written.match_weights, MatchWeights::default());
+        assert_eq!(
+            settings(&[]).unwrap().match_weights,
+            MatchWeights::default()
+        );
+        // Other weights are still normalised to sum 1.
+        let w = settings(&[(
+            "APP_MATCH_WEIGHTS",
+            "capital=2,income=1,affordability=1,area=0,track_record=0",
+        )])
+        .unwrap()
+        .match_weights;
+        assert_eq!((w.capital, w.income, w.area), (0.5, 0.25, 0.0));
     }
 
     #[test]

@@ -20,8 +20,11 @@
 //!   (took up + 2), so with no history it is 0.5.
 //!
 //! Weights come from `APP_MATCH_WEIGHTS` (default capital 0.35, income 0.30, affordability
-//! 0.15, area 0.10, track record 0.10). Each reason carries its contribution in thousandths;
-//! the score is their sum, so the reasons add up to the score exactly.
+//! 0.15, area 0.10, track record 0.10). The score in thousandths is the exact sum of the
+//! weighted terms, rounded half up and clamped to 0–1000; each reason carries its contribution
+//! in thousandths, apportioned by largest remainder (`apportion`) so that the reasons add up
+//! to the score exactly. Rounding each term on its own could not promise both: three terms of
+//! 116.67 round to 117 each, and a household that maxes every factor scored 1001.
 use entity::enums::{Capital, Reason, ServiceCategory};
 
 use crate::{assessment::service::Scores, config::MatchWeights};
@@ -94,15 +97,75 @@ fn label(c: Capital) -> &'static str {
     }
 }
 
-fn millis(x: f64) -> i32 {
-    (x * 1000.0).round() as i32
+/// A score (a fraction, nominally in [0, 1]) in thousandths: rounded, and clamped to 0–1000
+/// so that floating-point excess (weights that sum to 1.0000000000000002) cannot leave the
+/// documented range.
+fn total_millis(sum: f64) -> i32 {
+    if sum.is_nan() {
+        return 0;
+    }
+    ((sum * 1000.0).round() as i64).clamp(0, 1000) as i32
 }
 
-fn reason(factor: &str, detail: String, contribution: f64) -> Reason {
+/// Whole thousandths for each term that add up to `total_millis` of their sum (largest
+/// remainder: every term gets its floor, the units still missing go to the largest fractional
+/// parts, earlier terms first on ties; if clamping left fewer units than the floors, the
+/// smallest fractional parts give one back). A term of 0 stays 0.
+pub fn apportion(terms: &[f64]) -> (i32, Vec<i32>) {
+    let total = total_millis(terms.iter().sum());
+    let scaled: Vec<f64> = terms
+        .iter()
+        .map(|t| {
+            if t.is_finite() {
+                (t * 1000.0).max(0.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut parts: Vec<i32> = scaled
+        .iter()
+        .map(|x| x.floor().min(1000.0) as i32)
+        .collect();
+    let mut order: Vec<usize> = (0..terms.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (scaled[a] - scaled[a].floor(), scaled[b] - scaled[b].floor());
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    let mut missing = total - parts.iter().sum::<i32>();
+    while missing > 0 {
+        for &i in &order {
+            if missing == 0 {
+                break;
+            }
+            if scaled[i] > 0.0 {
+                parts[i] += 1;
+                missing -= 1;
+            }
+        }
+        if order.iter().all(|&i| scaled[i] <= 0.0) {
+            break;
+        }
+    }
+    while missing < 0 {
+        for &i in order.iter().rev() {
+            if missing == 0 {
+                break;
+            }
+            if parts[i] > 0 {
+                parts[i] -= 1;
+                missing += 1;
+            }
+        }
+    }
+    (parts.iter().sum(), parts)
+}
+
+fn reason(factor: &str, detail: String, contribution_millis: i32) -> Reason {
     Reason {
         factor: factor.to_string(),
         detail,
-        contribution_millis: millis(contribution),
+        contribution_millis,
     }
 }
 
@@ -219,9 +282,10 @@ pub fn score_millis(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Option<i32>
     if !passes(p, o) {
         return None;
     }
-    let mut sum = 0;
-    terms(p, o, w, |_, contribution| sum += millis(contribution));
-    Some(sum)
+    // The same sum, in the same order, as `apportion` takes in `score_technology`.
+    let mut sum = 0.0;
+    terms(p, o, w, |_, contribution| sum += contribution);
+    Some(total_millis(sum))
 }
 
 /// The score with its reasons (or why the technology is excluded).
@@ -230,7 +294,8 @@ pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
     if !why.is_empty() {
         return Fit::Excluded(why);
     }
-    let mut reasons = Vec::new();
+    let mut explained = Vec::new();
+    let mut contributions = Vec::new();
     terms(p, o, w, |term, contribution| {
         let (factor, detail) = match term {
             Term::Capital(c) => (
@@ -268,13 +333,17 @@ pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
                 ),
             ),
         };
-        let r = reason(factor, detail, contribution);
-        // A capital the household is not weak in adds nothing; leave it out of the list.
-        if r.contribution_millis > 0 || factor != "CAPITAL" {
-            reasons.push(r);
-        }
+        explained.push((factor, detail));
+        contributions.push(contribution);
     });
-    let score_millis = reasons.iter().map(|r| r.contribution_millis).sum();
+    let (score_millis, parts) = apportion(&contributions);
+    let reasons = explained
+        .into_iter()
+        .zip(parts)
+        // A capital the household is not weak in adds nothing; leave it out of the list.
+        .filter(|((factor, _), millis)| *millis > 0 || *factor != "CAPITAL")
+        .map(|((factor, detail), millis)| reason(factor, detail, millis))
+        .collect();
     Fit::Scored {
         score_millis,
         reasons,
@@ -298,7 +367,7 @@ pub fn score_service(
         Capital::Social,
     ];
     let total: f64 = all.iter().map(|c| p.weakness(*c).powi(2)).sum();
-    let mut reasons = Vec::new();
+    let mut explained = Vec::new();
     let mut targeted: Vec<Capital> = capitals.to_vec();
     targeted.sort();
     targeted.dedup();
@@ -308,7 +377,7 @@ pub fn score_service(
         } else {
             0.0
         };
-        reasons.push(reason(
+        explained.push((
             "CAPITAL",
             format!("targets {} capital", label(c)),
             0.6 * share,
@@ -329,8 +398,14 @@ pub fn score_service(
             (p.weakness(Capital::Financial), "weak financial capital")
         }
     };
-    reasons.push(reason("NEED", detail.to_string(), 0.4 * need));
-    let score = reasons.iter().map(|r| r.contribution_millis).sum();
+    explained.push(("NEED", detail.to_string(), 0.4 * need));
+    let contributions: Vec<f64> = explained.iter().map(|(_, _, c)| *c).collect();
+    let (score, parts) = apportion(&contributions);
+    let reasons = explained
+        .into_iter()
+        .zip(parts)
+        .map(|((factor, detail, _), millis)| reason(factor, detail, millis))
+        .collect();
     (score, reasons)
 }
 
@@ -410,6 +485,135 @@ mod tests {
                     assert!((0..=1000).contains(&score_millis));
                 }
                 other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_household_that_maxes_every_factor_scores_at_most_one_and_its_reasons_add_up() {
+        // Three equally weak capitals (each a third of 0.35: 116.67 thousandths), everything
+        // else at its maximum: income gap covered, free, suits the area, 998 of 998 adopted.
+        let mut p = profile();
+        p.scores = Scores {
+            human: 100,
+            physical: 100,
+            financial: 400,
+            natural: 100,
+            social: 400,
+        };
+        let all = [
+            Capital::Human,
+            Capital::Physical,
+            Capital::Financial,
+            Capital::Natural,
+            Capital::Social,
+        ];
+        let mut o = offer(&all);
+        o.unit_cost_baht = 0;
+        o.monthly_income_gain_baht = 1_000_000;
+        o.track = (998, 998);
+        let w = MatchWeights::default();
+        match score_technology(&p, &o, &w) {
+            Fit::Scored {
+                score_millis,
+                reasons,
+            } => {
+                assert_eq!(score_millis, 1000, "{reasons:?}");
+                assert_eq!(
+                    reasons.iter().map(|r| r.contribution_millis).sum::<i32>(),
+                    score_millis
+                );
+                let capital: Vec<i32> = reasons
+                    .iter()
+                    .filter(|r| r.factor == "CAPITAL")
+                    .map(|r| r.contribution_millis)
+                    .collect();
+                assert_eq!(capital.iter().sum::<i32>(), 350, "{capital:?}");
+                assert!(capital.iter().all(|c| (116..=117).contains(c)));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(score_millis(&p, &o, &w), Some(1000));
+    }
+
+    #[test]
+    fn apportioned_parts_add_up_to_the_rounded_clamped_sum_and_stay_next_to_their_terms() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in 1..9 {
+            for _ in 0..2000 {
+                // Terms that sum to about 1 (as weighted factors do), sometimes a little over.
+                let raw: Vec<f64> = (0..n).map(|_| next()).collect();
+                let scale = 1.0 + (next() - 0.5) * 1e-3;
+                let sum: f64 = raw.iter().sum();
+                let terms: Vec<f64> = raw.iter().map(|t| t / sum * scale).collect();
+                let (total, parts) = apportion(&terms);
+                assert_eq!(parts.iter().sum::<i32>(), total);
+                assert!((0..=1000).contains(&total), "{terms:?}");
+                assert_eq!(
+                    total,
+                    ((terms.iter().sum::<f64>() * 1000.0).round() as i32).clamp(0, 1000)
+                );
+                for (t, p) in terms.iter().zip(&parts) {
+                    assert!(
+                        (*p as f64 - t * 1000.0).abs() < 1.0 + 1e-9,
+                        "{terms:?} {parts:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(apportion(&[0.0, 0.0]), (0, vec![0, 0]));
+        assert_eq!(apportion(&[1.0 / 3.0; 3]), (1000, vec![334, 333, 333]));
+    }
+
+    #[test]
+    fn the_documented_default_weights_string_scores_exactly_like_leaving_it_unset() {
+        let documented = crate::config::Settings::from_lookup(|k| {
+            (k == "APP_MATCH_WEIGHTS").then(|| {
+                "capital=0.35,income=0.30,affordability=0.15,area=0.10,track_record=0.10".into()
+            })
+        })
+        .unwrap()
+        .match_weights;
+        let unset = crate::config::Settings::from_lookup(|_| None)
+            .unwrap()
+            .match_weights;
+        // 363 baht a person, 1,200 gained: 0.30 × 0.125 + 0.15 + 0.10 + 0.05 = 337.5
+        // thousandths exactly, where weights off by one unit in the last place round apart.
+        let caps = [Capital::Financial];
+        let mut p = profile();
+        p.income_per_person_satang = 363 * 100;
+        p.scores.financial = 400;
+        let mut o = offer(&caps);
+        o.monthly_income_gain_baht = 1200;
+        assert_eq!(
+            score_technology(&p, &o, &documented),
+            score_technology(&p, &o, &unset)
+        );
+
+        let caps = [Capital::Physical, Capital::Financial];
+        for income in (0..8000).step_by(25) {
+            for gain in (0..4000).step_by(125) {
+                for financial in [100, 175, 250, 325, 400] {
+                    let mut p = profile();
+                    p.income_per_person_satang = income * 100;
+                    p.scores.financial = financial;
+                    let mut o = offer(&caps);
+                    o.monthly_income_gain_baht = gain;
+                    for track in [(0, 0), (1, 2), (3, 5)] {
+                        o.track = track;
+                        assert_eq!(
+                            score_technology(&p, &o, &documented),
+                            score_technology(&p, &o, &unset),
+                            "income {income}, gain {gain}, financial {financial}"
+                        );
+                    }
+                }
             }
         }
     }
