@@ -116,6 +116,50 @@ async fn an_agency_account_acts_for_its_agency() {
 }
 
 #[actix_web::test]
+async fn agency_staff_get_their_agency_in_the_login_and_refresh_payloads_as_in_me() {
+    let app = TestApp::spawn().await;
+    let agency = new_agency(&app, "RMUT Lanna Lampang").await;
+    let staff = crate::helpers::fixtures::AccountBuilder::new(Role::Agency)
+        .agency(agency.id)
+        .create(&app)
+        .await;
+    let fields = "accessToken refreshToken account { id login agency { id name } }";
+    let login = app
+        .gql(
+            None,
+            &format!("mutation($i: LoginInput!) {{ login(input: $i) {{ {fields} }} }}"),
+            json!({ "i": { "login": staff.login, "password": PASSWORD } }),
+        )
+        .await;
+    let token = login.data("/login/accessToken").as_str().unwrap();
+    let me = app
+        .gql(
+            Some(token),
+            "{ me { id login agency { id name } } }",
+            json!({}),
+        )
+        .await;
+    let expected = json!({ "id": api::graphql::node::encode("Agency", agency.id), "name": "RMUT Lanna Lampang" });
+    assert_eq!(me.data("/me/agency"), &expected);
+    assert_eq!(login.data("/login/account/agency"), &expected);
+
+    let refreshed = app
+        .gql(
+            None,
+            &format!(
+                "mutation($i: RefreshTokenInput!) {{ refreshToken(input: $i) {{ {fields} }} }}"
+            ),
+            json!({ "i": { "refreshToken": login.data("/login/refreshToken") } }),
+        )
+        .await;
+    assert_eq!(refreshed.data("/refreshToken/account/agency"), &expected);
+    assert_eq!(
+        refreshed.data("/refreshToken/account/id"),
+        me.data("/me/id")
+    );
+}
+
+#[actix_web::test]
 async fn a_stale_version_is_a_conflict_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;

@@ -103,3 +103,31 @@ impl Loader<AccountCountOfAgency> for DbLoader {
             .collect())
     }
 }
+
+/// The agency an account acts for, keyed from an `Account` object. Anyone shown an account
+/// may see its agency: accounts are only handed out to viewers allowed to see them (the
+/// account loaders above), or, in the `login` and `refreshToken` payloads, to the account
+/// itself on a request that carries no token yet, which `AgencyId` would treat as anonymous.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AgencyOfAccount(pub Uuid);
+
+impl Loader<AgencyOfAccount> for DbLoader {
+    type Value = entity::agency::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[AgencyOfAccount],
+    ) -> Result<HashMap<AgencyOfAccount, Self::Value>, Self::Error> {
+        use sea_orm::EntityTrait;
+        let rows = entity::agency::Entity::find()
+            .filter(entity::agency::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|a| (AgencyOfAccount(a.id), a))
+            .collect())
+    }
+}

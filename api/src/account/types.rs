@@ -63,8 +63,9 @@ impl Account {
         let Some(id) = self.0.agency_id else {
             return Ok(None);
         };
+        // Not `AgencyId`: the sign-in payloads show the account on a request without a token.
         Ok(loader(ctx)
-            .load_one(crate::agency::loader::AgencyId(id))
+            .load_one(super::loader::AgencyOfAccount(id))
             .await?
             .map(Agency))
     }
