@@ -11,6 +11,8 @@ mod auth;
 mod authorization_matrix;
 mod catalogue;
 mod consent;
+mod deidentified;
+mod enterprises;
 mod hardening;
 mod household_import;
 mod households;

@@ -132,3 +132,85 @@ async fn households_with_members_persons_and_history_take_the_same_statements_at
         "statements at first:5 = {small}, at first:50 = {large}"
     );
 }
+
+#[actix_web::test]
+async fn enterprises_with_their_links_take_the_same_statements_at_5_and_50() {
+    use crate::helpers::fixtures::{LAMPANG_VILLAGE, household_input, register, seed_villages};
+    use api::{
+        audit::service::Actor,
+        auth::Scope,
+        enterprise::service::{NewEnterprise, NewLink, create_enterprise, link_household},
+    };
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let surveyor = app.client(Role::Surveyor).await;
+    let mut households = Vec::new();
+    for i in 0..3u64 {
+        let id = register(
+            &app,
+            &surveyor.token,
+            household_input(LAMPANG_VILLAGE, &format!("ผู้ผลิต{i}"), 500 + i),
+        )
+        .await["household"]["id"]
+            .clone();
+        households.push(
+            api::graphql::node::decode_uuid(
+                &async_graphql::ID(id.as_str().unwrap().into()),
+                "Household",
+                "id",
+            )
+            .unwrap(),
+        );
+    }
+    let actor = Actor::system("test");
+    for i in 0..55 {
+        let enterprise = create_enterprise(
+            &app.db,
+            &Scope::All,
+            &actor,
+            NewEnterprise {
+                name: format!("Enterprise {i:02}"),
+                kind: entity::enums::EnterpriseKind::CommunityEnterprise,
+                area_code: "520101".into(),
+                value_chain: None,
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+        for household in &households {
+            link_household(
+                &app.db,
+                &Scope::All,
+                &actor,
+                NewLink {
+                    enterprise_id: enterprise.id,
+                    household_id: *household,
+                    role: entity::enums::EnterpriseRole::Producer,
+                    monthly_income_satang: 10_000,
+                    started_on: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let q = "query($n: Int!) { enterprises(first: $n) { totalCount nodes { name
+        links(first: 2) { totalCount nodes { role household { villageCode } enterprise { name } } } } } }";
+    let (small, data5) = statements_for(&app, &coordinator.token, q, json!({ "n": 5 })).await;
+    let (large, data50) = statements_for(&app, &coordinator.token, q, json!({ "n": 50 })).await;
+    assert_eq!(data5["enterprises"]["nodes"].as_array().unwrap().len(), 5);
+    assert_eq!(data50["enterprises"]["nodes"].as_array().unwrap().len(), 50);
+    let last = &data50["enterprises"]["nodes"][49]["links"];
+    assert_eq!(last["totalCount"], 3);
+    assert_eq!(last["nodes"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        last["nodes"][1]["household"]["villageCode"],
+        LAMPANG_VILLAGE
+    );
+    assert_eq!(
+        small, large,
+        "statements at first:5 = {small}, at first:50 = {large}"
+    );
+}

@@ -1,11 +1,11 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{enterprise, enterprise_link, enums::Role};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::{
-    loader::EnterpriseId,
-    service::{NewEnterprise, NewLink, create_enterprise, link_household, visible_links},
+    loader::{EnterpriseId, LinkCountOfEnterprise, LinksOfEnterprise},
+    service::{NewEnterprise, NewLink, create_enterprise, link_household, visible_enterprises},
 };
 use crate::{
     auth::RoleGuard,
@@ -16,7 +16,10 @@ use crate::{
         node,
         pagination::{Keyset, PageArgs, TotalCount, fetch_page},
     },
-    household::{loader::HouseholdId, types::Household},
+    household::{
+        loader::HouseholdId,
+        types::{Household, identifying},
+    },
 };
 
 /// Kind of enterprise.
@@ -49,7 +52,8 @@ pub enum EnterpriseRole {
 
 pub struct Enterprise(pub enterprise::Model);
 
-/// A local business or community enterprise in a value chain.
+/// A local business or community enterprise in a value chain. Visible to viewers whose areas
+/// contain it (ADMIN: all); the description is null for viewers of de-identified data.
 #[Object]
 impl Enterprise {
     /// Global id.
@@ -77,9 +81,9 @@ impl Enterprise {
         self.0.value_chain.as_deref()
     }
 
-    /// Description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+    /// Description (free text: it may name the people who run it or where they live).
+    async fn description(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.description.as_deref())
     }
 
     /// Links of households in your areas, oldest first.
@@ -92,21 +96,17 @@ impl Enterprise {
         #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<EnterpriseLinkConnection> {
-        let args = PageArgs::new(first, after, last, before)?;
-        let select =
-            visible_links(&scope(ctx)).filter(enterprise_link::Column::EnterpriseId.eq(self.0.id));
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
-            Keyset::uuid(enterprise_link::Column::Id),
-            &args,
-        )
-        .await?;
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(LinksOfEnterprise {
+                enterprise: self.0.id,
+                page,
+            })
+            .await?;
         Ok(EnterpriseLinkConnection::from_page(
-            page.map(EnterpriseLink),
+            rows.unwrap_or_default().map(EnterpriseLink),
             |l| l.0.id.to_string(),
-            TotalCount::of_select(db, select),
+            TotalCount::of_loader(LinkCountOfEnterprise(self.0.id)),
         ))
     }
 }
@@ -221,7 +221,8 @@ pub struct EnterpriseQuery;
 
 #[Object]
 impl EnterpriseQuery {
-    /// Enterprises, oldest first.
+    /// Enterprises in your areas (ADMIN, and ANALYST without area scopes: all; agency staff:
+    /// none), oldest first.
     #[graphql(
         guard = "RoleGuard::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
@@ -238,7 +239,7 @@ impl EnterpriseQuery {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<EnterpriseConnection> {
         let args = PageArgs::new(first, after, last, before)?;
-        let mut select = enterprise::Entity::find();
+        let mut select = visible_enterprises(&scope(ctx));
         if let Some(code) = area_code.as_deref().map(str::trim) {
             if code.is_empty() || code.len() > 8 || !code.chars().all(|c| c.is_ascii_digit()) {
                 return Err(ApiError::bad_input("areaCode", "not a DOPA code prefix").into());

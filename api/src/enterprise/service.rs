@@ -89,8 +89,16 @@ pub struct NewLink {
     pub started_on: Option<NaiveDate>,
 }
 
-/// Links a household to an enterprise (field staff in scope). One open link per household,
-/// enterprise and role.
+/// Enterprises the scope may see: those whose area lies in the viewer's areas (ADMIN, and
+/// ANALYST without area scopes, see all). Agency staff see none: enterprises are not among
+/// an agency's records (DOMAIN.md, roles).
+pub fn visible_enterprises(scope: &Scope) -> Select<enterprise::Entity> {
+    enterprise::Entity::find().filter(scope.condition(enterprise::Column::AreaCode, None))
+}
+
+/// Links a household to an enterprise (field staff in scope; both the household and the
+/// enterprise must be visible, otherwise NOT_FOUND). One open link per household, enterprise
+/// and role.
 pub async fn link_household(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -98,16 +106,11 @@ pub async fn link_household(
     input: NewLink,
 ) -> ApiResult<enterprise_link::Model> {
     find_household(db, scope, input.household_id).await?;
-    if enterprise::Entity::find_by_id(input.enterprise_id)
+    visible_enterprises(scope)
+        .filter(enterprise::Column::Id.eq(input.enterprise_id))
         .one(db)
         .await?
-        .is_none()
-    {
-        return Err(ApiError::bad_input(
-            "enterpriseId",
-            "no enterprise has this id",
-        ));
-    }
+        .ok_or(ApiError::NotFound("enterprise"))?;
     if input.monthly_income_satang < 0 {
         return Err(ApiError::bad_input(
             "monthlyIncome",

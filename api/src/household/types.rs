@@ -22,12 +22,19 @@ use crate::{
 };
 
 /// Whether the viewer may see who a household or person is (names, ID numbers, phones,
-/// addresses, locations). ANALYST works on de-identified data only.
+/// addresses, locations) and the free text written about them (notes, reasons, descriptions:
+/// text can name or locate a person as well as a name field can). ANALYST works on
+/// de-identified data only; agency staff do not see households at all.
 pub fn sees_identity(viewer: &Viewer) -> bool {
     matches!(
         viewer.role(),
         Some(Role::Admin | Role::Coordinator | Role::Surveyor)
     )
+}
+
+/// `value` when the viewer may see identifying data (`sees_identity`), otherwise null.
+pub fn identifying<T>(ctx: &Context<'_>, value: Option<T>) -> Option<T> {
+    value.filter(|_| sees_identity(viewer(ctx)))
 }
 
 /// Where a household record came from.
@@ -475,7 +482,8 @@ connection!(HouseholdConnection, HouseholdEdge, Household, "households");
 
 pub struct Membership(pub membership::Model);
 
-/// A person's membership of a household.
+/// A person's membership of a household. The end reason is null for viewers who work on
+/// de-identified data (ANALYST).
 #[Object]
 impl Membership {
     /// Global id.
@@ -498,9 +506,9 @@ impl Membership {
         self.0.end_date
     }
 
-    /// Why it ended.
-    async fn end_reason(&self) -> Option<&str> {
-        self.0.end_reason.as_deref()
+    /// Why it ended (null for viewers of de-identified data).
+    async fn end_reason(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.end_reason.as_deref())
     }
 
     /// The person.
@@ -521,8 +529,9 @@ connection!(
 
 pub struct Person(pub person::Model);
 
-/// A member of a household. Names, ID, phone and birth date are null for viewers who work on
-/// de-identified data (ANALYST); the ID is always masked here (`revealNationalId` gives the
+/// A member of a household. Names, ID, phone, birth date and the free-text details (education,
+/// occupation, disability, chronic illness) are null for viewers who work on de-identified
+/// data (ANALYST); the ID is always masked here (`revealNationalId` gives the
 /// full number to ADMIN and COORDINATOR, audited).
 #[Object]
 impl Person {
@@ -565,24 +574,24 @@ impl Person {
             .flatten()
     }
 
-    /// Education.
-    async fn education(&self) -> Option<&str> {
-        self.0.education.as_deref()
+    /// Education (free text).
+    async fn education(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.education.as_deref())
     }
 
-    /// Occupation.
-    async fn occupation(&self) -> Option<&str> {
-        self.0.occupation.as_deref()
+    /// Occupation (free text).
+    async fn occupation(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.occupation.as_deref())
     }
 
-    /// Disability, if any.
-    async fn disability(&self) -> Option<&str> {
-        self.0.disability.as_deref()
+    /// Disability, if any (free text).
+    async fn disability(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.disability.as_deref())
     }
 
-    /// Chronic illness, if any.
-    async fn chronic_illness(&self) -> Option<&str> {
-        self.0.chronic_illness.as_deref()
+    /// Chronic illness, if any (free text).
+    async fn chronic_illness(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.chronic_illness.as_deref())
     }
 
     /// Kind of identity document.
@@ -619,7 +628,8 @@ impl Person {
 
 pub struct HouseholdStatusEvent(pub household_status_event::Model);
 
-/// One lifecycle transition of a household.
+/// One lifecycle transition of a household. Reason, note and location are null for viewers
+/// who work on de-identified data (ANALYST).
 #[Object]
 impl HouseholdStatusEvent {
     /// Global id.
@@ -638,13 +648,13 @@ impl HouseholdStatusEvent {
     }
 
     /// Why.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+    async fn reason(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.reason.as_deref())
     }
 
     /// Evidence note (verification).
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+    async fn note(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.note.as_deref())
     }
 
     /// Date of the field verification.
@@ -750,9 +760,9 @@ impl PotentialDuplicate {
         self.0.resolved_at
     }
 
-    /// The reviewer's note.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+    /// The reviewer's note (null for viewers of de-identified data).
+    async fn note(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.note.as_deref())
     }
 
     /// When it was flagged.

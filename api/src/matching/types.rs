@@ -6,7 +6,10 @@ use crate::{
     catalogue::types::{Service, Technology},
     connection,
     graphql::{context::loader, node},
-    household::{loader::HouseholdId, types::Household},
+    household::{
+        loader::HouseholdId,
+        types::{Household, identifying},
+    },
 };
 
 /// Match lifecycle.
@@ -167,7 +170,8 @@ connection!(MatchConnection, MatchEdge, Match, "matches");
 
 pub struct MatchEvent(pub match_event::Model);
 
-/// One status change of a match.
+/// One status change of a match. The reason is null for viewers who may not see who the
+/// household is (ANALYST, agency staff): a decline or drop reason often names or locates people.
 #[Object]
 impl MatchEvent {
     /// State before (null when suggested).
@@ -181,8 +185,8 @@ impl MatchEvent {
     }
 
     /// Why.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+    async fn reason(&self, ctx: &Context<'_>) -> Option<&str> {
+        identifying(ctx, self.0.reason.as_deref())
     }
 
     /// When.
