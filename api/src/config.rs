@@ -143,6 +143,9 @@ pub struct Limits {
     pub statement_timeout: Duration,
     /// Introspection, suggestions and GraphiQL (always off in production).
     pub introspection: bool,
+    /// `APP_PUBLISH_SCHEMA`: whether `GET /schema.graphql` serves the SDL; unset, it follows
+    /// `introspection` (see [`Limits::publishes_schema`]).
+    pub publish_schema: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +155,14 @@ pub struct LoginSettings {
     /// The first wait; it doubles with every further failure.
     pub base_lockout: Duration,
     pub max_lockout: Duration,
+}
+
+impl Limits {
+    /// Whether `GET /schema.graphql` is routed: `APP_PUBLISH_SCHEMA` when set, otherwise the
+    /// introspection setting (so production hides the SDL unless asked to publish it).
+    pub fn publishes_schema(&self) -> bool {
+        self.publish_schema.unwrap_or(self.introspection)
+    }
 }
 
 impl Settings {
@@ -239,6 +250,10 @@ impl Settings {
         }
 
         let introspection = !production && env.parse("APP_INTROSPECTION", true)?;
+        let publish_schema = match env.get("APP_PUBLISH_SCHEMA") {
+            None => None,
+            Some(_) => Some(env.parse("APP_PUBLISH_SCHEMA", false)?),
+        };
 
         let decode_key = |var: &'static str, raw: &str| {
             use base64::Engine;
@@ -341,6 +356,7 @@ impl Settings {
                     env.parse("APP_STATEMENT_TIMEOUT_MS", 10_000u64)?,
                 ),
                 introspection,
+                publish_schema,
             },
             log_filter: env.get("APP_LOG").unwrap_or_else(|| "info".into()),
             log_format: match env.get("APP_LOG_FORMAT").as_deref() {
@@ -566,6 +582,22 @@ mod tests {
         .unwrap();
         assert_eq!(s.pii.key_id, "p1");
         assert!(!s.limits.introspection);
+    }
+
+    #[test]
+    fn the_schema_is_published_as_introspection_is_unless_app_publish_schema_says_otherwise() {
+        assert!(settings(&[]).unwrap().limits.publishes_schema());
+        let off = settings(&[("APP_INTROSPECTION", "false")]).unwrap();
+        assert!(!off.limits.publishes_schema());
+        let on = settings(&[
+            ("APP_INTROSPECTION", "false"),
+            ("APP_PUBLISH_SCHEMA", "true"),
+        ]);
+        assert!(on.unwrap().limits.publishes_schema());
+        let hidden = settings(&[("APP_PUBLISH_SCHEMA", "false")]).unwrap();
+        assert!(hidden.limits.introspection && !hidden.limits.publishes_schema());
+        let err = settings(&[("APP_PUBLISH_SCHEMA", "yes please")]).unwrap_err();
+        assert_eq!(err.var, "APP_PUBLISH_SCHEMA");
     }
 
     #[test]

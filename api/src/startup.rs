@@ -10,7 +10,6 @@ use actix_web::{
     middleware::{Next, from_fn},
     web,
 };
-use async_graphql::http::GraphiQLSource;
 use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
@@ -79,10 +78,114 @@ async fn request_context(
     Ok(res)
 }
 
+/// GraphiQL's page and assets, compiled into the binary so that `/graphiql` works without
+/// internet and under `default-src 'self'` (where they come from:
+/// `api/assets/graphiql/README.md`). Each asset is served at
+/// `/graphiql/<first 12 hex digits of its SHA-256>/<file>`, so it can be cached forever.
+mod graphiql_assets {
+    use std::sync::LazyLock;
+
+    use sha2::{Digest, Sha256};
+
+    pub struct Asset {
+        pub name: &'static str,
+        pub content_type: &'static str,
+        pub bytes: &'static [u8],
+        pub version: String,
+    }
+
+    macro_rules! asset {
+        ($name:literal, $content_type:literal) => {
+            (
+                $name,
+                $content_type,
+                include_bytes!(concat!("../assets/graphiql/", $name)) as &'static [u8],
+            )
+        };
+    }
+
+    const FILES: [(&str, &str, &[u8]); 9] = [
+        asset!("graphiql.min.css", "text/css; charset=utf-8"),
+        asset!("page.css", "text/css; charset=utf-8"),
+        asset!("react.production.min.js", "text/javascript; charset=utf-8"),
+        asset!(
+            "react-dom.production.min.js",
+            "text/javascript; charset=utf-8"
+        ),
+        asset!("graphiql.min.js", "text/javascript; charset=utf-8"),
+        asset!("init.js", "text/javascript; charset=utf-8"),
+        asset!("LICENSE-graphiql", "text/plain; charset=utf-8"),
+        asset!("LICENSE-react", "text/plain; charset=utf-8"),
+        asset!("LICENSE-react-dom", "text/plain; charset=utf-8"),
+    ];
+
+    pub static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+        FILES
+            .iter()
+            .map(|&(name, content_type, bytes)| Asset {
+                name,
+                content_type,
+                bytes,
+                version: Sha256::digest(bytes)[..6]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+            })
+            .collect()
+    });
+
+    /// `index.html` with each `{{file}}` replaced by that asset's versioned path
+    /// (`{{nonce}}` is filled in per response).
+    static PAGE: LazyLock<String> = LazyLock::new(|| {
+        let mut page = include_str!("../assets/graphiql/index.html").to_string();
+        for a in ASSETS.iter() {
+            page = page.replace(
+                &format!("{{{{{}}}}}", a.name),
+                &format!("/graphiql/{}/{}", a.version, a.name),
+            );
+        }
+        page
+    });
+
+    /// The page with a fresh style nonce, and its Content-Security-Policy: same origin only
+    /// (fonts and icons are `data:` URLs inside graphiql.min.css). GraphiQL's menus add one
+    /// `<style>` element (react-remove-scroll's scroll lock); `init.js` hands it the nonce
+    /// through `__webpack_nonce__`, so no `'unsafe-inline'` is needed.
+    pub fn page_and_csp() -> (String, String) {
+        use base64::Engine;
+        let nonce = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
+        let csp = format!(
+            "default-src 'self'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; \
+             font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'"
+        );
+        (PAGE.replace("{{nonce}}", &nonce), csp)
+    }
+}
+
 async fn graphiql() -> HttpResponse {
+    let (page, csp) = graphiql_assets::page_and_csp();
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish())
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page)
+}
+
+async fn graphiql_asset(path: web::Path<(String, String)>) -> HttpResponse {
+    let (version, name) = path.into_inner();
+    match graphiql_assets::ASSETS
+        .iter()
+        .find(|a| a.version == version && a.name == name)
+    {
+        Some(a) => HttpResponse::Ok()
+            .content_type(a.content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .body(a.bytes),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 async fn schema_sdl(state: web::Data<AppState>) -> HttpResponse {
@@ -136,11 +239,15 @@ pub fn build_app(
                     .finish()
             }),
         )
-        .route("/schema.graphql", web::get().to(schema_sdl))
         .route("/livez", web::get().to(livez))
         .route("/readyz", web::get().to(readyz));
+    if limits.publishes_schema() {
+        app = app.route("/schema.graphql", web::get().to(schema_sdl));
+    }
     if graphiql_enabled {
-        app = app.route("/graphiql", web::get().to(graphiql));
+        app = app
+            .route("/graphiql", web::get().to(graphiql))
+            .route("/graphiql/{version}/{file}", web::get().to(graphiql_asset));
     }
     app
 }

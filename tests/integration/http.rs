@@ -246,3 +246,113 @@ async fn the_server_binds_a_port_and_answers_over_tcp() {
     handle.abort();
     drop(guard);
 }
+
+/// The `src="…"` and `href="…"` values of an HTML page.
+fn referenced_paths(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for (at, _) in html.match_indices(attr) {
+            let rest = &html[at + attr.len()..];
+            out.push(rest[..rest.find('"').unwrap()].to_string());
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn graphiql_loads_only_same_origin_assets_each_served_with_its_type_and_cached_for_good() {
+    let app = TestApp::spawn().await;
+    let (status, headers, body) = app.call(TestRequest::get().uri("/graphiql")).await;
+    assert_eq!(status, 200);
+    let header = |h: &actix_web::http::header::HeaderMap, name: &str| {
+        h.get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(header(&headers, "content-type").starts_with("text/html"));
+    assert!(
+        header(&headers, "content-security-policy").starts_with("default-src 'self'"),
+        "{headers:?}"
+    );
+    let html = std::str::from_utf8(&body).unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    assert!(!html.contains("{{"), "a placeholder was left: {html}");
+    let csp = header(&headers, "content-security-policy");
+    assert!(!csp.contains("unsafe"), "{csp}");
+    let nonce = html
+        .split("data-style-nonce=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(
+        nonce.len() >= 22 && csp.contains(&format!("'nonce-{nonce}'")),
+        "{csp} / {nonce}"
+    );
+    let paths = referenced_paths(html);
+    let scripts = paths.iter().filter(|p| p.ends_with(".js")).count();
+    let styles = paths.iter().filter(|p| p.ends_with(".css")).count();
+    assert_eq!((scripts, styles), (4, 2), "{paths:?}");
+    // `data:,` is the empty favicon (no request at all).
+    for path in paths.iter().filter(|p| *p != "data:,") {
+        assert!(path.starts_with("/graphiql/"), "{path}");
+        let (status, headers, body) = app.call(TestRequest::get().uri(path)).await;
+        assert_eq!(status, 200, "{path}");
+        let expected = if path.ends_with(".js") {
+            "text/javascript"
+        } else if path.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/plain"
+        };
+        assert!(
+            header(&headers, "content-type").starts_with(expected),
+            "{path}: {headers:?}"
+        );
+        assert!(
+            header(&headers, "cache-control").contains("immutable"),
+            "{path}"
+        );
+        assert!(!body.is_empty(), "{path}");
+    }
+    let stale = "/graphiql/000000000000/graphiql.min.js";
+    let (status, _, _) = app.call(TestRequest::get().uri(stale)).await;
+    assert_eq!(status, 404);
+
+    let production = TestApp::spawn_with(|s| s.limits.introspection = false).await;
+    let (status, _, _) = production.call(TestRequest::get().uri(&paths[0])).await;
+    assert_eq!(status, 404, "assets are not served when GraphiQL is off");
+}
+
+#[actix_web::test]
+async fn the_schema_sdl_is_hidden_when_introspection_is_off_unless_app_publish_schema_is_true() {
+    let hidden = TestApp::spawn_with(|s| s.limits.introspection = false).await;
+    let (status, _, _) = hidden.call(TestRequest::get().uri("/schema.graphql")).await;
+    assert_eq!(status, 404);
+
+    let published = TestApp::spawn_with(|s| {
+        s.limits.introspection = false;
+        s.limits.publish_schema = Some(true);
+    })
+    .await;
+    let (status, _, body) = published
+        .call(TestRequest::get().uri("/schema.graphql"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        std::str::from_utf8(&body)
+            .unwrap()
+            .contains("interface Node")
+    );
+}
+
+#[actix_web::test]
+async fn app_publish_schema_false_hides_the_schema_sdl_even_with_introspection_on() {
+    let app = TestApp::spawn_with(|s| s.limits.publish_schema = Some(false)).await;
+    let (status, _, _) = app.call(TestRequest::get().uri("/schema.graphql")).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = app.call(TestRequest::get().uri("/graphiql")).await;
+    assert_eq!(status, 200, "GraphiQL still follows introspection");
+}
