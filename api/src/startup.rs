@@ -198,6 +198,7 @@ async fn livez() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
+/// 200 when the database answers a ping within a second; 503 otherwise (never a hang).
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let services = &state.services;
     if db::ping(&services.db).await {
@@ -292,7 +293,6 @@ impl Application {
         self.port
     }
 
-/// 200 when the database answers a ping within a second; 503 otherwise (never a hang).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
