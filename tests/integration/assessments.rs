@@ -321,3 +321,72 @@ async fn an_admin_adds_a_poverty_line_year_once() {
         &json!([{ "yearBe": 2563 }, { "yearBe": 2567 }])
     );
 }
+
+#[actix_web::test]
+async fn income_per_person_outside_0_to_10_million_baht_is_refused_and_nothing_is_written() {
+    let (app, surveyor, household) = setup().await;
+    for bad in [
+        json!(1e300),
+        json!(-1),
+        json!(10_000_001),
+        json!(10_000_000.01),
+    ] {
+        let mut i = input(&household, [2.0; 5], 1.0);
+        i["incomePerPerson"] = bad.clone();
+        app.gql(Some(&surveyor.token), RECORD, json!({ "i": i }))
+            .await
+            .assert_error("BAD_USER_INPUT", Some("incomePerPerson"));
+    }
+    let count = "query($id: ID!) { household(id: $id) { assessments { totalCount } } }";
+    let none = app
+        .gql(Some(&surveyor.token), count, json!({ "id": household }))
+        .await;
+    assert_eq!(none.data("/household/assessments/totalCount"), 0);
+
+    let max = app
+        .gql(
+            Some(&surveyor.token),
+            RECORD,
+            json!({ "i": input(&household, [2.0; 5], 10_000_000.0) }),
+        )
+        .await;
+    assert_eq!(
+        max.data("/recordAssessment/assessment/incomePerPerson"),
+        10_000_000.0
+    );
+}
+
+#[actix_web::test]
+async fn poverty_line_values_outside_1_to_1_million_baht_are_refused_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let admin = app.client(Role::Admin).await;
+    let m = "mutation($i: SetPovertyLineInput!) { addPovertyLine(input: $i) { yearBe povertyLine median } }";
+    let ok = json!({ "yearBe": 2568, "povertyLine": 3000, "poorest40Cut": 5900, "median": 7200 });
+    for field in ["povertyLine", "poorest40Cut", "median"] {
+        for bad in [json!(-1), json!(0), json!(1_000_001)] {
+            let mut i = ok.clone();
+            i[field] = bad.clone();
+            app.gql(Some(&admin.token), m, json!({ "i": i }))
+                .await
+                .assert_error("BAD_USER_INPUT", Some(field));
+        }
+        let mut i = ok.clone();
+        i[field] = json!(1e300);
+        app.gql(Some(&admin.token), m, json!({ "i": i }))
+            .await
+            .assert_not_an_int(field);
+    }
+    let lines = app
+        .gql(Some(&admin.token), "{ povertyLines { yearBe } }", json!({}))
+        .await;
+    assert_eq!(lines.data("/povertyLines"), &json!([{ "yearBe": 2563 }]));
+
+    let max = app
+        .gql(
+            Some(&admin.token),
+            m,
+            json!({ "i": { "yearBe": 2568, "povertyLine": 999_998, "poorest40Cut": 999_999, "median": 1_000_000 } }),
+        )
+        .await;
+    assert_eq!(max.data("/addPovertyLine/median"), 1_000_000);
+}

@@ -246,3 +246,123 @@ async fn households_are_linked_to_enterprises_with_their_income() {
         "a Lampang enterprise is out of a Yala surveyor's scope (see enterprises.rs)"
     );
 }
+
+#[actix_web::test]
+async fn technology_costs_and_gains_outside_their_ranges_are_refused_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let admin = app.client(Role::Admin).await;
+    let agency = api::graphql::node::encode("Agency", new_agency(&app, "RMUT").await.id);
+    let with = |k: &str, v: serde_json::Value| {
+        let mut t = tech("T");
+        t["agencyId"] = json!(agency);
+        t[k] = v;
+        t
+    };
+    // The largest amounts are accepted.
+    let mut max = with("unitCost", json!(10_000_000));
+    max["monthlyIncomeGain"] = json!(1_000_000);
+    let created = app
+        .gql(Some(&admin.token), CREATE, json!({ "i": max }))
+        .await;
+    let id = created.data("/createTechnology/technology/id").clone();
+
+    for (field, top) in [("unitCost", 10_000_000), ("monthlyIncomeGain", 1_000_000)] {
+        for bad in [json!(-1), json!(top + 1)] {
+            app.gql(
+                Some(&admin.token),
+                CREATE,
+                json!({ "i": with(field, bad.clone()) }),
+            )
+            .await
+            .assert_error("BAD_USER_INPUT", Some(field));
+            app.gql(
+                Some(&admin.token),
+                UPDATE,
+                json!({ "i": { "id": id, "version": 1, "technology": with(field, bad) } }),
+            )
+            .await
+            .assert_error("BAD_USER_INPUT", Some(field));
+        }
+        app.gql(
+            Some(&admin.token),
+            CREATE,
+            json!({ "i": with(field, json!(1e300)) }),
+        )
+        .await
+        .assert_not_an_int(field);
+    }
+    let q =
+        "query($f: TechnologyFilter) { technologies(filter: $f) { totalCount nodes { version } } }";
+    let all = app.gql(Some(&admin.token), q, json!({})).await;
+    assert_eq!(all.data("/technologies/totalCount"), 1);
+    assert_eq!(all.data("/technologies/nodes/0/version"), 1);
+
+    // The cost filter takes the same range.
+    for bad in [json!(-1), json!(10_000_001)] {
+        app.gql(
+            Some(&admin.token),
+            q,
+            json!({ "f": { "maxUnitCost": bad } }),
+        )
+        .await
+        .assert_error("BAD_USER_INPUT", Some("filter.maxUnitCost"));
+    }
+    app.gql(
+        Some(&admin.token),
+        q,
+        json!({ "f": { "maxUnitCost": 1e300 } }),
+    )
+    .await
+    .assert_not_an_int("maxUnitCost");
+    let at_max = app
+        .gql(
+            Some(&admin.token),
+            q,
+            json!({ "f": { "maxUnitCost": 10_000_000 } }),
+        )
+        .await;
+    assert_eq!(at_max.data("/technologies/totalCount"), 1);
+}
+
+#[actix_web::test]
+async fn enterprise_income_outside_0_to_10_million_baht_is_refused_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let surveyor = app.client(Role::Surveyor).await;
+    let e = app.gql(Some(&coordinator.token), "mutation($i: CreateEnterpriseInput!) { createEnterprise(input: $i) { enterprise { id } } }",
+        json!({ "i": { "name": "กลุ่มทอผ้า", "kind": "COMMUNITY_ENTERPRISE", "areaCode": "520101" } })).await;
+    let enterprise = e.data("/createEnterprise/enterprise/id").clone();
+    let h = register(
+        &app,
+        &surveyor.token,
+        household_input(LAMPANG_VILLAGE, "ทอผ้า", 3),
+    )
+    .await["household"]["id"]
+        .clone();
+    let link = "mutation($i: LinkHouseholdToEnterpriseInput!) { linkHouseholdToEnterprise(input: $i) { link { monthlyIncome } } }";
+    let input = |income: serde_json::Value| json!({ "i": { "enterpriseId": enterprise, "householdId": h, "role": "PRODUCER", "monthlyIncome": income } });
+    for bad in [
+        json!(1e300),
+        json!(-1),
+        json!(10_000_001),
+        json!(10_000_000.01),
+    ] {
+        app.gql(Some(&surveyor.token), link, input(bad))
+            .await
+            .assert_error("BAD_USER_INPUT", Some("monthlyIncome"));
+    }
+    let links = "query($id: ID!) { household(id: $id) { enterprises { totalCount } } }";
+    let none = app
+        .gql(Some(&surveyor.token), links, json!({ "id": h }))
+        .await;
+    assert_eq!(none.data("/household/enterprises/totalCount"), 0);
+
+    let max = app
+        .gql(Some(&surveyor.token), link, input(json!(10_000_000)))
+        .await;
+    assert_eq!(
+        max.data("/linkHouseholdToEnterprise/link/monthlyIncome"),
+        10_000_000.0
+    );
+}

@@ -564,3 +564,65 @@ async fn households_with_assessments_and_matches_take_the_same_statements_at_5_a
     }
     assert_eq!(counts[0], counts[1], "{counts:?}");
 }
+
+#[actix_web::test]
+async fn follow_up_income_outside_0_to_10_million_baht_is_refused_and_the_match_stays() {
+    let w = world().await;
+    let h = w
+        .household(1, [1.5, 1.5, 1.5, 2.0, 2.0], 2100.0, true)
+        .await;
+    let t = w.technology("Fish feed", json!({})).await;
+    let m = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            "mutation($i: SuggestMatchInput!) { suggestMatch(input: $i) { match { id } } }",
+            json!({ "i": { "householdId": h, "technologyId": t } }),
+        )
+        .await;
+    let id = m.data("/suggestMatch/match/id").clone();
+    for (version, to) in [(1, "OFFERED"), (2, "ACCEPTED"), (3, "IN_TRAINING")] {
+        w.app
+            .gql(
+                Some(&w.coordinator.token),
+                MOVE,
+                json!({ "i": { "matchId": id, "version": version, "to": to } }),
+            )
+            .await
+            .data("/transitionMatch");
+    }
+    for bad in [json!(1e300), json!(-1), json!(10_000_001)] {
+        w.app
+            .gql(
+                Some(&w.coordinator.token),
+                MOVE,
+                json!({ "i": { "matchId": id, "version": 4, "to": "ADOPTED", "followUpIncome": bad } }),
+            )
+            .await
+            .assert_error("BAD_USER_INPUT", Some("followUpIncome"));
+    }
+    let read = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            "query($id: ID!) { node(id: $id) { ... on Match { status version followUpIncome } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        read.data("/node"),
+        &json!({ "status": "IN_TRAINING", "version": 4, "followUpIncome": null })
+    );
+    let adopted = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 4, "to": "ADOPTED", "followUpIncome": 10_000_000 } }),
+        )
+        .await;
+    assert_eq!(
+        adopted.data("/transitionMatch/match/followUpIncome"),
+        10_000_000.0
+    );
+}

@@ -10,12 +10,12 @@ use super::{
 };
 use crate::{
     auth::RoleGuard,
-    error::ApiError,
     graphql::{
         context::{account, actor, scope, services},
         node,
     },
     idempotency::IdemKey,
+    money,
 };
 
 const FIELD_STAFF: &[Role] = &[Role::Admin, Role::Coordinator, Role::Surveyor];
@@ -48,7 +48,7 @@ pub struct RecordAssessmentInput {
     pub scores: CapitalScoresInput,
     /// People in the household (at least 1).
     pub household_size: i32,
-    /// Income per person per month, baht (not negative).
+    /// Income per person per month, baht: 0 to 10,000,000.
     pub income_per_person: f64,
     /// Whether the household has land to farm.
     pub has_land: Option<bool>,
@@ -100,15 +100,16 @@ impl AssessmentMutation {
             natural: score_hundredths(s.natural, "scores.natural")?,
             social: score_hundredths(s.social, "scores.social")?,
         };
-        if !input.income_per_person.is_finite() {
-            return Err(ApiError::bad_input("incomePerPerson", "not a number").into());
-        }
         let new = NewAssessment {
             household_id,
             assessed_on: input.assessed_on,
             scores,
             household_size: input.household_size,
-            income_per_person_satang: (input.income_per_person * 100.0).round() as i64,
+            income_per_person_satang: money::satang(
+                "incomePerPerson",
+                input.income_per_person,
+                money::MONTHLY_INCOME,
+            )?,
             has_land: input.has_land,
             indicators: input.indicators.map(|j| j.0),
             notes: input.notes,

@@ -12,6 +12,7 @@ use crate::{
         context::{actor, scope, services},
         node,
     },
+    money,
 };
 
 /// Poverty lines of one Buddhist-era year, baht per person per month.
@@ -75,11 +76,11 @@ impl AssessmentQuery {
 pub struct SetPovertyLineInput {
     /// Buddhist-era year.
     pub year_be: i32,
-    /// The poverty line, baht per person per month.
+    /// The poverty line, baht per person per month: 1 to 1,000,000.
     pub poverty_line: i32,
-    /// The poorest-40% cut.
+    /// The poorest-40% cut, baht per person per month: 1 to 1,000,000, above the line.
     pub poorest40_cut: i32,
-    /// The median.
+    /// The median, baht per person per month: 1 to 1,000,000, above the cut.
     pub median: i32,
 }
 
@@ -99,8 +100,12 @@ impl PovertyLineMutation {
         if !(2500..=2700).contains(&input.year_be) {
             return Err(ApiError::bad_input("yearBe", "a Buddhist-era year, e.g. 2567").into());
         }
-        if input.poverty_line <= 0 {
-            return Err(ApiError::bad_input("povertyLine", "must be positive").into());
+        for (field, baht) in [
+            ("povertyLine", input.poverty_line),
+            ("poorest40Cut", input.poorest40_cut),
+            ("median", input.median),
+        ] {
+            money::whole_baht(field, baht, money::POVERTY_LINE)?;
         }
         if input.poorest40_cut <= input.poverty_line {
             return Err(

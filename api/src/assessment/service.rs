@@ -30,6 +30,7 @@ use crate::{
     error::{ApiError, ApiResult},
     household::{service::find_household, validate::text},
     idempotency::{self, IdemKey},
+    money,
 };
 
 /// The five scores in hundredths: human, physical, financial, natural, social.
@@ -165,18 +166,11 @@ pub async fn record_assessment(
                 "a household has 1 to 100 people",
             ));
         }
-        if input.income_per_person_satang < 0 {
-            return Err(ApiError::bad_input(
-                "incomePerPerson",
-                "income cannot be negative",
-            ));
-        }
-        if input.income_per_person_satang > 100_000_000 * 100 {
-            return Err(ApiError::bad_input(
-                "incomePerPerson",
-                "that is more than 100 million baht a month",
-            ));
-        }
+        money::check_satang(
+            "incomePerPerson",
+            input.income_per_person_satang,
+            money::MONTHLY_INCOME,
+        )?;
         let notes = text(input.notes.as_deref(), "notes", 4000)?;
         if let Some(ind) = &input.indicators
             && serde_json::to_vec(ind).map(|v| v.len()).unwrap_or(0) > 32 * 1024

@@ -74,9 +74,9 @@ pub struct TechnologyInput {
     /// DOPA code prefixes where it suits (empty: everywhere).
     #[graphql(default)]
     pub suitable_areas: Vec<String>,
-    /// Cost per household, baht.
+    /// Cost per household, baht: 0 to 10,000,000.
     pub unit_cost: i32,
-    /// Expected income gain per household per month, baht.
+    /// Expected income gain per household per month, baht: 0 to 1,000,000.
     pub monthly_income_gain: i32,
     /// Days of training.
     pub training_days: i32,

@@ -18,6 +18,7 @@ use crate::{
         pagination::{Keyset, PageArgs, TotalCount, fetch_page},
         search::contains,
     },
+    money,
 };
 
 /// Filters for `technologies`.
@@ -29,7 +30,7 @@ pub struct TechnologyFilter {
     pub sector: Option<TechnologySector>,
     /// Only technologies suitable in this area (no area list, or a listed prefix of it).
     pub area_code: Option<String>,
-    /// Cost per household at most this, baht.
+    /// Cost per household at most this, baht: 0 to 10,000,000.
     pub max_unit_cost: Option<i32>,
     /// Readiness level at least this.
     pub min_readiness_level: Option<i32>,
@@ -129,6 +130,7 @@ impl CatalogueQuery {
             )?);
         }
         if let Some(max) = f.max_unit_cost {
+            money::whole_baht("filter.maxUnitCost", max, money::UNIT_COST)?;
             select = select.filter(technology::Column::UnitCostBaht.lte(max));
         }
         if let Some(min) = f.min_readiness_level {

@@ -18,6 +18,7 @@ use crate::{
     auth::Viewer,
     error::{ApiError, ApiResult},
     household::validate::text,
+    money,
 };
 
 /// The agency a catalogue write is for: ADMIN names one; AGENCY staff always write for their own.
@@ -112,10 +113,14 @@ async fn check_technology(
             ));
         }
     }
+    money::whole_baht("unitCost", f.unit_cost_baht, money::UNIT_COST)?;
+    money::whole_baht(
+        "monthlyIncomeGain",
+        f.monthly_income_gain_baht,
+        money::INCOME_GAIN,
+    )?;
     for (field, v, max) in [
         ("minWorkingAgeMembers", f.min_working_age_members, 20),
-        ("unitCost", f.unit_cost_baht, 10_000_000),
-        ("monthlyIncomeGain", f.monthly_income_gain_baht, 1_000_000),
         ("trainingDays", f.training_days, 365),
     ] {
         if !(0..=max).contains(&v) {

@@ -196,7 +196,7 @@ pub struct LinkHouseholdToEnterpriseInput {
     pub household_id: ID,
     /// Its part.
     pub role: EnterpriseRole,
-    /// Income through the enterprise per month, baht.
+    /// Income through the enterprise per month, baht: 0 to 10,000,000.
     pub monthly_income: f64,
     /// Since when.
     pub started_on: Option<NaiveDate>,

@@ -17,6 +17,7 @@ use crate::{
         service::{find_household, visible_households},
         validate::text,
     },
+    money,
 };
 
 pub struct NewEnterprise {
@@ -111,12 +112,11 @@ pub async fn link_household(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("enterprise"))?;
-    if input.monthly_income_satang < 0 {
-        return Err(ApiError::bad_input(
-            "monthlyIncome",
-            "income cannot be negative",
-        ));
-    }
+    money::check_satang(
+        "monthlyIncome",
+        input.monthly_income_satang,
+        money::MONTHLY_INCOME,
+    )?;
     if input
         .started_on
         .is_some_and(|d| d > Utc::now().date_naive())

@@ -12,6 +12,7 @@ use crate::{
         context::{actor, scope, services, viewer},
         node,
     },
+    money,
 };
 
 /// Suggests a technology for one household.
@@ -34,7 +35,7 @@ pub struct TransitionMatchInput {
     pub to: MatchStatus,
     /// Why (required for DECLINED and DROPPED).
     pub reason: Option<String>,
-    /// Income per person per month at follow-up, baht (ADOPTED, SUSTAINED).
+    /// Income per person per month at follow-up, baht: 0 to 10,000,000 (ADOPTED, SUSTAINED).
     pub follow_up_income: Option<f64>,
 }
 
@@ -111,13 +112,10 @@ impl MatchingMutation {
         #[graphql(desc = "See the fields of `TransitionMatchInput`.")] input: TransitionMatchInput,
     ) -> Result<MatchPayload> {
         let id = node::decode_uuid(&input.match_id, "Match", "matchId")?;
-        let follow_up = match input.follow_up_income {
-            Some(v) if !v.is_finite() => {
-                return Err(ApiError::bad_input("followUpIncome", "not a number").into());
-            }
-            Some(v) => Some((v * 100.0).round() as i64),
-            None => None,
-        };
+        let follow_up = input
+            .follow_up_income
+            .map(|v| money::satang("followUpIncome", v, money::MONTHLY_INCOME))
+            .transpose()?;
         let m = transition_match(
             &services(ctx).db,
             viewer(ctx),

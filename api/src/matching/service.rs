@@ -425,12 +425,7 @@ pub async fn transition_match(
         return Err(ApiError::bad_input("reason", "say why"));
     }
     if let Some(v) = follow_up_income_satang {
-        if v < 0 {
-            return Err(ApiError::bad_input(
-                "followUpIncome",
-                "income cannot be negative",
-            ));
-        }
+        crate::money::check_satang("followUpIncome", v, crate::money::MONTHLY_INCOME)?;
         if !matches!(to, MatchStatus::Adopted | MatchStatus::Sustained) {
             return Err(ApiError::bad_input(
                 "followUpIncome",
