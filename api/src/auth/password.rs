@@ -100,23 +100,64 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash("a-dummy-password-nobody-has").expect("hashing works"))
 }
 
-/// At most this many argon2 computations at once. Each takes 19 MiB and a core; unbounded, a
-/// burst of logins would spread over the blocking pool (hundreds of threads), grow the process
-/// by hundreds of MiB (the allocator keeps freed arenas) and starve request handling.
-static ARGON2_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Argon2 runs on its own two threads, fed by a semaphore, never on the blocking pool. Each
+/// computation takes 19 MiB and a core: spread over the blocking pool (up to 512 threads, each
+/// with its own allocator arena that keeps what was freed), a few dozen logins grew the process
+/// by hundreds of MiB; on two long-lived threads the same memory is reused by every login.
+const ARGON2_THREADS: usize = 2;
+static ARGON2_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ARGON2_THREADS);
+
+type Job = Box<dyn FnOnce() + Send>;
+
+fn argon2_pool() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
+    static POOL: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
+        std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for n in 0..ARGON2_THREADS {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .expect("the argon2 threads start");
+        }
+        std::sync::Mutex::new(tx)
+    })
+}
+
+/// Runs `work` on an argon2 thread once a permit is free; None if the pool is gone.
+async fn on_argon2_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = ARGON2_PERMITS.acquire().await.ok()?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(work());
+    });
+    argon2_pool().lock().ok()?.send(job).ok()?;
+    rx.await.ok()
+}
 
 pub async fn hash_blocking(password: String) -> ApiResult<String> {
-    let _permit = ARGON2_PERMITS.acquire().await.map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(move || hash(&password))
+    on_argon2_thread(move || hash(&password))
         .await
-        .map_err(ApiError::internal)?
+        .unwrap_or_else(|| Err(ApiError::internal("the password hashing threads stopped")))
 }
 
 pub async fn verify_blocking(password: String, stored: String) -> bool {
-    let Ok(_permit) = ARGON2_PERMITS.acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || verify(&password, &stored))
+    on_argon2_thread(move || verify(&password, &stored))
         .await
         .unwrap_or(false)
 }

@@ -132,6 +132,11 @@ impl AuthService<'_> {
     /// means no read-then-write transaction, which on SQLite fails with "database is locked"
     /// instead of waiting for the writer ahead of it.
     async fn reserve_attempt(&self, key: &str, now: DateTime<Utc>) -> ApiResult<Result<(), u64>> {
+        // A flood against a locked login is answered from one read: the write below would not
+        // apply anyway, and on SQLite even a no-op upsert queues for the single write lock.
+        if let Some(left) = self.locked_for(key, now).await? {
+            return Ok(Err(left));
+        }
         if self
             .db
             .query_one(&self.reservation(key, now))
@@ -140,13 +145,18 @@ impl AuthService<'_> {
         {
             return Ok(Ok(()));
         }
-        // Locked: the update did not apply. Say how long is left (at least a second).
+        // Locked meanwhile: the update did not apply. Say how long is left.
+        Ok(Err(self.locked_for(key, now).await?.unwrap_or(1)))
+    }
+
+    /// Seconds (at least one) until `key` may try again, when it is locked now.
+    async fn locked_for(&self, key: &str, now: DateTime<Utc>) -> ApiResult<Option<u64>> {
         let until = login_throttle::Entity::find_by_id(key.to_string())
             .one(self.db)
             .await?
-            .and_then(|t| t.locked_until);
-        let left = until.map_or(1, |u| (u - now).num_seconds());
-        Ok(Err(left.max(1) as u64))
+            .and_then(|t| t.locked_until)
+            .filter(|until| *until > now);
+        Ok(until.map(|u| (u - now).num_seconds().max(1) as u64))
     }
 
     /// `INSERT … ON CONFLICT (login_key) DO UPDATE SET failures = failures + 1, locked_until =
