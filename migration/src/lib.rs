@@ -24,6 +24,7 @@ mod m20261124_000019_create_match;
 mod m20261124_000020_create_match_event;
 mod m20261124_000021_create_enterprise;
 mod m20261124_000022_create_enterprise_link;
+mod m20261201_000001_create_one_open_match_index;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000020_create_match_event::Migration),
             Box::new(m20261124_000021_create_enterprise::Migration),
             Box::new(m20261124_000022_create_enterprise_link::Migration),
+            Box::new(m20261201_000001_create_one_open_match_index::Migration),
         ]
     }
 }

@@ -626,3 +626,223 @@ async fn follow_up_income_outside_0_to_10_million_baht_is_refused_and_the_match_
         10_000_000.0
     );
 }
+
+/// Open matches per household, straight from the database.
+async fn open_matches_per_household(app: &TestApp) -> std::collections::HashMap<uuid::Uuid, usize> {
+    use sea_orm::EntityTrait;
+    let mut per = std::collections::HashMap::new();
+    for m in entity::r#match::Entity::find().all(&app.db).await.unwrap() {
+        if m.status.is_open() {
+            *per.entry(m.household_id).or_default() += 1;
+        }
+    }
+    per
+}
+
+#[actix_web::test]
+async fn two_runs_on_one_area_at_once_never_give_a_household_two_open_matches() {
+    let w = world().await;
+    for seed in 1..=4 {
+        w.household(seed, [1.5, 1.5, 1.5, 2.0, 2.0], 1500.0, true)
+            .await;
+    }
+    let t = w.technology("Fish feed", json!({})).await;
+    let input = json!({ "i": { "areaCode": "52", "seats": [{ "technologyId": t, "seats": 4 }] } });
+
+    let (first, second) = futures::future::join(
+        w.app.gql(Some(&w.coordinator.token), RUN, input.clone()),
+        w.app.gql(Some(&w.coordinator.token), RUN, input.clone()),
+    )
+    .await;
+
+    let mut created = 0;
+    for res in [&first, &second] {
+        match res.code() {
+            None => {
+                created += res
+                    .data("/runMatching/run/matchesCreated")
+                    .as_i64()
+                    .unwrap()
+            }
+            Some("CONFLICT") => {}
+            _ => panic!("expected a run or CONFLICT: {}", res.body),
+        }
+    }
+    let per = open_matches_per_household(&w.app).await;
+    assert!(per.values().all(|n| *n == 1), "{per:?}");
+    assert_eq!(per.len(), 4);
+    assert_eq!(
+        created, 4,
+        "4 seats, 4 households: one run matched them, the other nobody"
+    );
+
+    // A third run finds nobody free.
+    let third = w.app.gql(Some(&w.coordinator.token), RUN, input).await;
+    assert_eq!(third.data("/runMatching/run/householdsConsidered"), 0);
+}
+
+#[actix_web::test]
+async fn a_household_with_an_open_match_gets_no_second_one() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+    let w = world().await;
+    let h = w
+        .household(1, [1.5, 1.5, 1.5, 2.0, 2.0], 1500.0, true)
+        .await;
+    let t1 = w.technology("Fish feed", json!({})).await;
+    let t2 = w.technology("Mushroom house", json!({})).await;
+    let suggest = "mutation($i: SuggestMatchInput!) { suggestMatch(input: $i) { match { id } } }";
+    let first = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            suggest,
+            json!({ "i": { "householdId": h, "technologyId": t1 } }),
+        )
+        .await;
+    let id = first.data("/suggestMatch/match/id").clone();
+    for t in [&t1, &t2] {
+        w.app
+            .gql(
+                Some(&w.coordinator.token),
+                suggest,
+                json!({ "i": { "householdId": h, "technologyId": t } }),
+            )
+            .await
+            .assert_error("CONFLICT", None);
+    }
+    // The database itself refuses a second open match, whatever writes it.
+    let existing = entity::r#match::Entity::find()
+        .one(&w.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut copy = existing.clone().into_active_model();
+    copy.id = sea_orm::Set(uuid::Uuid::now_v7());
+    assert!(copy.insert(&w.app.db).await.is_err());
+    assert_eq!(open_matches_per_household(&w.app).await.len(), 1);
+
+    // Once it is closed, another may be suggested.
+    w.app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 1, "to": "DECLINED", "reason": "not now" } }),
+        )
+        .await
+        .data("/transitionMatch");
+    w.app
+        .gql(
+            Some(&w.coordinator.token),
+            suggest,
+            json!({ "i": { "householdId": h, "technologyId": t2 } }),
+        )
+        .await
+        .data("/suggestMatch/match/id");
+}
+
+#[actix_web::test]
+async fn the_one_open_match_migration_closes_duplicate_suggestions_and_keeps_the_one_furthest_along()
+ {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+    let w = world().await;
+    let h = w
+        .household(1, [1.5, 1.5, 1.5, 2.0, 2.0], 1500.0, true)
+        .await;
+    let t1 = w.technology("Fish feed", json!({})).await;
+    let m = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            "mutation($i: SuggestMatchInput!) { suggestMatch(input: $i) { match { id } } }",
+            json!({ "i": { "householdId": h, "technologyId": t1 } }),
+        )
+        .await;
+    let offered_id = m.data("/suggestMatch/match/id").clone();
+    w.app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": offered_id, "version": 1, "to": "OFFERED" } }),
+        )
+        .await
+        .data("/transitionMatch");
+
+    // A database from before the rule, where two runs raced: the household has a later,
+    // SUGGESTED duplicate.
+    let all = Migrator::migrations();
+    let ours = all
+        .iter()
+        .position(|m| m.name() == "m20261201_000001_create_one_open_match_index")
+        .unwrap();
+    let steps = (all.len() - ours) as u32;
+    Migrator::down(&w.app.db, Some(steps)).await.unwrap();
+    let original = entity::r#match::Entity::find()
+        .one(&w.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut duplicate = original.clone().into_active_model();
+    let duplicate_id = uuid::Uuid::now_v7();
+    duplicate.id = Set(duplicate_id);
+    duplicate.status = Set(entity::enums::MatchStatus::Suggested);
+    duplicate.version = Set(1);
+    duplicate.created_at = Set(original.created_at + chrono::Duration::seconds(1));
+    duplicate.insert(&w.app.db).await.unwrap();
+
+    Migrator::up(&w.app.db, None).await.unwrap();
+
+    let closed = entity::r#match::Entity::find_by_id(duplicate_id)
+        .one(&w.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.status, entity::enums::MatchStatus::Declined);
+    assert_eq!(closed.version, 2);
+    let kept = entity::r#match::Entity::find_by_id(original.id)
+        .one(&w.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.status, entity::enums::MatchStatus::Offered);
+    let events = entity::match_event::Entity::find()
+        .filter(entity::match_event::Column::MatchId.eq(duplicate_id))
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].to_status, entity::enums::MatchStatus::Declined);
+    assert!(events[0].actor_id.is_none());
+    assert!(
+        events[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("one open match")
+    );
+    assert_eq!(open_matches_per_household(&w.app).await.len(), 1);
+    // What the migration wrote reads back through the API like any other change.
+    let read = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            "query($id: ID!) { node(id: $id) { ... on Match { status version history { fromStatus toStatus occurredAt } } } }",
+            json!({ "id": api::graphql::node::encode("Match", duplicate_id) }),
+        )
+        .await;
+    assert_eq!(read.data("/node/status"), "DECLINED");
+    let history = read.data("/node/history").as_array().unwrap();
+    assert_eq!(history.last().unwrap()["fromStatus"], "SUGGESTED");
+    assert!(history.last().unwrap()["occurredAt"].is_string());
+
+    // Two open matches past SUGGESTED are for people to sort out: the migration says so.
+    Migrator::down(&w.app.db, Some(steps)).await.unwrap();
+    let mut second = original.into_active_model();
+    second.id = Set(uuid::Uuid::now_v7());
+    second.insert(&w.app.db).await.unwrap();
+    let err = Migrator::up(&w.app.db, None).await.unwrap_err();
+    assert!(
+        err.to_string().contains("more than one open match"),
+        "{err}"
+    );
+}

@@ -83,6 +83,7 @@ pub struct MatchingMutation;
 #[Object]
 impl MatchingMutation {
     /// Suggests one technology for one household (ADMIN, COORDINATOR), scored and explained.
+    /// A household has at most one open match: CONFLICT when it has one.
     #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
     async fn suggest_match(
         &self,
@@ -133,7 +134,8 @@ impl MatchingMutation {
 
     /// Matches the households of an area to technologies within their seats, maximising the
     /// total ladder-weighted score exactly (poorest first), at most one technology per
-    /// household; stores the run and its matches as SUGGESTED (ADMIN, COORDINATOR).
+    /// household; stores the run and its matches as SUGGESTED (ADMIN, COORDINATOR). Households
+    /// with an open match are left out, also those matched by a run that finished first.
     #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
     async fn run_matching(
         &self,

@@ -306,7 +306,7 @@ async fn record_match_event(
 }
 
 /// Suggests one technology for one household (COORDINATOR), scored and explained as in
-/// `recommendTechnologies`.
+/// `recommendTechnologies`. A household has at most one open match: CONFLICT when it has one.
 pub async fn suggest_match(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -322,17 +322,13 @@ pub async fn suggest_match(
         .await?
         .filter(|t| t.active)
         .ok_or_else(|| ApiError::bad_input("technologyId", "no active technology has this id"))?;
-    if matches::Entity::find()
-        .filter(matches::Column::HouseholdId.eq(household_id))
-        .filter(matches::Column::TechnologyId.eq(technology_id))
-        .all(db)
-        .await?
-        .iter()
-        .any(|m| m.status.is_open())
-    {
-        return Err(ApiError::Conflict(
-            "this household has an open match to this technology already".into(),
-        ));
+    let has_open = || {
+        ApiError::Conflict(
+            "this household has an open match already; close it (DECLINED or DROPPED) first".into(),
+        )
+    };
+    if any_open_match(db, &[household_id]).await? {
+        return Err(has_open());
     }
     let track = track_records(db, &h.village_code[..2]).await?;
     let scorable = Scorable::new(Fitness::from(&t));
@@ -369,7 +365,12 @@ pub async fn suggest_match(
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // Another suggestion or a run got there between the check and this insert.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => has_open(),
+        _ => e.into(),
+    })?;
     record_match_event(&txn, id, None, MatchStatus::Suggested, None, actor).await?;
     record(
         &txn,
@@ -483,10 +484,29 @@ pub struct RunInput {
     pub seats: Vec<(Uuid, u32)>,
 }
 
+/// How often a run is computed again when, by the time it is stored, other matches in its
+/// province took some of the households it chose.
+const RUN_ATTEMPTS: usize = 3;
+
+/// The statuses of an open match (`MatchStatus::is_open`); a household has at most one
+/// (unique index `idx_match_one_open`).
+const OPEN: [MatchStatus; 5] = [
+    MatchStatus::Suggested,
+    MatchStatus::Offered,
+    MatchStatus::Accepted,
+    MatchStatus::InTraining,
+    MatchStatus::Adopted,
+];
+
 /// Matches households of an area to technologies, maximising the total ladder-weighted score
 /// (STRUGGLING ×8, DIFFICULT ×4, MANAGEABLE ×2, WELL ×1) exactly, within each technology's seats and at most one
 /// technology per household. Households considered: VERIFIED or ENROLLED, with an ACTIVE
 /// assessment and no open match. Stored as a run with its matches (SUGGESTED).
+///
+/// Runs of one province are stored one at a time (see `store_run`): a run that finds, when
+/// it stores, that a chosen household got an open match meanwhile (another run, a
+/// suggestion) is computed again from the new state, so concurrent runs never match a
+/// household twice; after `RUN_ATTEMPTS` such rounds it gives up with CONFLICT.
 pub async fn run_matching(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -549,20 +569,32 @@ pub async fn run_matching(
         techs.push((t, *seats));
     }
     techs.sort_by_key(|(t, _)| t.id);
-    let started = std::time::Instant::now();
+    for _ in 0..RUN_ATTEMPTS {
+        if let Some(run) = attempt_run(db, scope, actor, weights, &area, &techs).await? {
+            return Ok(run);
+        }
+        tracing::info!("matching run raced with other matches in its province; computing again");
+    }
+    Err(ApiError::Conflict(
+        "other matches were being made in this province at the same time; run it again".into(),
+    ))
+}
 
-    let open: Vec<MatchStatus> = [
-        MatchStatus::Suggested,
-        MatchStatus::Offered,
-        MatchStatus::Accepted,
-        MatchStatus::InTraining,
-        MatchStatus::Adopted,
-    ]
-    .into();
+/// One computation of a run and its storing; `None` when, by the time it is stored, some
+/// household it chose has an open match (nothing is written then).
+async fn attempt_run(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    weights: &MatchWeights,
+    area: &str,
+    techs: &[(technology::Model, u32)],
+) -> ApiResult<Option<matching_run::Model>> {
+    let started = std::time::Instant::now();
     let busy = matches::Entity::find()
         .select_only()
         .column(matches::Column::HouseholdId)
-        .filter(matches::Column::Status.is_in(open))
+        .filter(matches::Column::Status.is_in(OPEN))
         .into_query();
     let households: Vec<(Uuid, String)> = visible_households(scope)
         .filter(household::Column::VillageCode.like(format!("{area}%")))
@@ -632,10 +664,14 @@ pub async fn run_matching(
             }
         })
         .collect();
+    let chosen: Vec<Uuid> = rows.iter().map(|m| *m.household_id.as_ref()).collect();
     let txn = db.begin().await?;
+    lock_province(&txn, area).await?;
+    // On SQLite this first write takes the database's write lock, so the check below and the
+    // inserts see every committed match and no other writer comes between them.
     let run = matching_run::ActiveModel {
         id: Set(run_id),
-        area_code: Set(area.clone()),
+        area_code: Set(area.to_string()),
         parameters: Set(JsonDocument(parameters)),
         households_considered: Set(computed.households as i32),
         pairs_considered: Set(computed.pairs),
@@ -647,6 +683,10 @@ pub async fn run_matching(
     }
     .insert(&txn)
     .await?;
+    if any_open_match(&txn, &chosen).await? {
+        txn.rollback().await?;
+        return Ok(None);
+    }
     // 14 columns × 1,000 rows stays under SQLite's 32,766 and PostgreSQL's 65,535 bound
     // parameters per statement.
     let events: Vec<match_event::ActiveModel> = rows
@@ -662,9 +702,18 @@ pub async fn run_matching(
         })
         .collect();
     for chunk in rows.chunks(1000) {
-        matches::Entity::insert_many(chunk.to_vec())
+        // The unique index is the last word: a suggestion committed after our check (it does
+        // not take the province lock) makes this the race it is.
+        if let Err(e) = matches::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
-            .await?;
+            .await
+        {
+            txn.rollback().await?;
+            return match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Ok(None),
+                _ => Err(e.into()),
+            };
+        }
     }
     if rows.len() >= 1000 && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Each event's foreign key is checked with an index look-up on `match`. While the
@@ -699,7 +748,46 @@ pub async fn run_matching(
         store_ms = (started.elapsed() - solved).as_millis() as u64,
         "matching run stored"
     );
-    Ok(run)
+    Ok(Some(run))
+}
+
+/// Serialises the storing of runs in one province (nested area codes share households, so
+/// the lock is on the province). PostgreSQL: a transaction-scoped advisory lock. SQLite needs
+/// none: writes are serialised by the database, and a run's first statement is a write.
+async fn lock_province(txn: &impl ConnectionTrait, area: &str) -> ApiResult<()> {
+    if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    /// Namespace of the advisory locks of matching ("matc").
+    const MATCHING_LOCKS: i32 = 0x6d61_7463;
+    let province: i32 = area[..2].parse().map_err(ApiError::internal)?;
+    txn.query_one_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        [MATCHING_LOCKS.into(), province.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Whether any of `households` has an open match.
+async fn any_open_match(conn: &impl ConnectionTrait, households: &[Uuid]) -> ApiResult<bool> {
+    for chunk in households.chunks(1000) {
+        if matches::Entity::find()
+            .select_only()
+            .column(matches::Column::HouseholdId)
+            .filter(matches::Column::HouseholdId.is_in(chunk.iter().copied()))
+            .filter(matches::Column::Status.is_in(OPEN))
+            .limit(1)
+            .into_tuple::<Uuid>()
+            .one(conn)
+            .await?
+            .is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// One chosen pair of a run, explained.
