@@ -313,7 +313,7 @@ async fn technology_costs_and_gains_outside_their_ranges_are_refused_and_nothing
         json!({ "f": { "maxUnitCost": 1e300 } }),
     )
     .await
-    .assert_not_an_int("maxUnitCost");
+    .assert_not_an_int("filter.maxUnitCost");
     let at_max = app
         .gql(
             Some(&admin.token),

@@ -240,7 +240,7 @@ async fn plain_json_clients_get_200_for_requests_that_never_ran_and_graphql_resp
         ))
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    res.assert_error("GRAPHQL_VALIDATION_FAILED", None);
+    res.assert_error("BAD_USER_INPUT", Some("code"));
     let res = app
         .send(post(
             json!({ "query": doc, "variables": { "c": 52 } }),

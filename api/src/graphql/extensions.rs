@@ -37,6 +37,29 @@ pub fn error_code(err: &ServerError) -> Option<&str> {
     }
 }
 
+/// The field of async-graphql's `Invalid value for argument "input.members.0.name", …`, named
+/// the way resolvers name fields (`members[0].name`: the path below `input`, list indexes in
+/// brackets), or None for any other message.
+fn invalid_argument_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let path = &rest[..rest.find('"')?];
+    let path = path.strip_prefix("input.").unwrap_or(path);
+    let mut field = String::with_capacity(path.len());
+    for segment in path.split('.') {
+        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            field.push('[');
+            field.push_str(segment);
+            field.push(']');
+        } else {
+            if !field.is_empty() {
+                field.push('.');
+            }
+            field.push_str(segment);
+        }
+    }
+    Some(field)
+}
+
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
@@ -84,7 +107,17 @@ impl Extension for ErrorCodesExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         next.run(ctx).await.map_err(|mut errs| {
             for err in &mut errs {
-                set_code(err, VALIDATION_FAILED);
+                if let Some(field) = invalid_argument_field(&err.message) {
+                    // A value of the wrong type or out of its scalar's range (an Int of 1e300,
+                    // a String given a number), literal or variable: bad input, and the client
+                    // is told which field, as resolvers name it.
+                    set_code(err, "BAD_USER_INPUT");
+                    if let Some(ext) = err.extensions.as_mut() {
+                        ext.set("field", field);
+                    }
+                } else {
+                    set_code(err, VALIDATION_FAILED);
+                }
             }
             errs
         })
@@ -105,6 +138,26 @@ mod tests {
         async fn leaky(&self) -> async_graphql::Result<i32> {
             Err("error returned from database: relation \"person\" column national_id …".into())
         }
+    }
+
+    #[test]
+    fn invalid_argument_paths_are_named_as_resolvers_name_fields() {
+        let field = |m: &str| invalid_argument_field(m);
+        assert_eq!(
+            field(
+                r#"Invalid value for argument "input.members.1.person.birthYear", expected type "Int""#
+            ),
+            Some("members[1].person.birthYear".into())
+        );
+        assert_eq!(
+            field(r#"Invalid value for argument "filter.maxUnitCost", expected type "Int""#),
+            Some("filter.maxUnitCost".into())
+        );
+        assert_eq!(
+            field(r#"Invalid value for argument "code", expected type "String""#),
+            Some("code".into())
+        );
+        assert_eq!(field("Unknown field \"x\""), None);
     }
 
     #[tokio::test]
