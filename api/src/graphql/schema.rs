@@ -66,7 +66,11 @@ fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubsc
     .extension(ErrorCodes)
     // The data depth (`limits.max_depth`) is checked before execution by
     // `graphql::document`, which lets introspection go deeper; this is the backstop.
-    .limit_depth(limits.max_depth.max(crate::graphql::document::INTROSPECTION_MAX_DEPTH))
+    .limit_depth(
+        limits
+            .max_depth
+            .max(crate::graphql::document::INTROSPECTION_MAX_DEPTH),
+    )
     .limit_complexity(limits.max_complexity)
     .limit_directives(limits.max_directives)
     .limit_recursive_depth(32);
