@@ -5,7 +5,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::tokens::TokenKeys, config::Settings, db::DbHealth, matching::fitness::CatalogueCache,
+    auth::tokens::TokenKeys, config::Settings, db::DbHealth,
+    graphql::introspection_cache::IntrospectionCache, matching::fitness::CatalogueCache,
     pii::PiiCipher,
 };
 
@@ -18,6 +19,8 @@ pub struct Services {
     pub catalogue: CatalogueCache,
     /// Whether the database is reachable, as this replica last saw it.
     pub db_health: Arc<DbHealth>,
+    /// Answers to introspection-only queries (they depend on the schema alone).
+    pub introspection: IntrospectionCache,
 }
 
 impl Services {
@@ -35,6 +38,7 @@ impl Services {
             settings,
             catalogue: CatalogueCache::default(),
             db_health: Arc::default(),
+            introspection: IntrospectionCache::default(),
         })
     }
 }

@@ -395,3 +395,50 @@ async fn a_statement_that_cannot_reach_the_database_is_503_service_unavailable()
     );
     assert!(state.services.db_health.is_down());
 }
+
+#[actix_web::test]
+async fn introspection_is_computed_once_and_then_served_from_memory_with_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let cache = &app.state.services.introspection;
+    let query = include_str!("fixtures/introspection.graphql");
+    let ask = |token: Option<&str>| {
+        let req = post(json!({ "query": query }), GRAPHQL_RESPONSE_JSON);
+        match token {
+            Some(t) => req.insert_header(("authorization", format!("Bearer {t}"))),
+            None => req,
+        }
+    };
+    let (status, _, first) = app.call(ask(None)).await;
+    assert_eq!(status, 200);
+    assert_eq!(cache.len(), 1);
+    let (status, headers, second) = app.call(ask(None)).await;
+    assert_eq!(status, 200);
+    assert_eq!(first, second);
+    assert!(
+        headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with(GRAPHQL_RESPONSE_JSON)
+    );
+    // A bad token is still refused, cache or not.
+    let (status, _, _) = app.call(ask(Some("not-a-token"))).await;
+    assert_eq!(status, 401);
+
+    // Queries that read data, or fail, are not kept.
+    let user = app.client(Role::Admin).await;
+    let res = app
+        .gql(Some(&user.token), "{ __typename me { id } }", json!({}))
+        .await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+    let res = app
+        .gql(
+            None,
+            "{ __type(name: \"NoSuchType\") { name } nope: __type(name: 1) { name } }",
+            json!({}),
+        )
+        .await;
+    assert!(res.body.get("errors").is_some(), "{}", res.body);
+    assert_eq!(cache.len(), 1);
+}

@@ -236,6 +236,31 @@ fn is_introspection(name: &str) -> bool {
     name == "__schema" || name == "__type"
 }
 
+/// Whether the operation reads the schema only (`__schema`, `__type`, `__typename` at its
+/// root, fragments included): its answer then depends on nothing but the schema and the
+/// request's text, so it can be served from `graphql::introspection_cache`.
+pub fn reads_schema_only(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    fn root_only(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        // Fragments nest at most this deep at the root before we stop looking (and say no).
+        depth < 8
+            && set.items.iter().all(|item| match &item.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    is_introspection(name) || name == "__typename"
+                }
+                Selection::InlineFragment(fr) => {
+                    root_only(doc, &fr.node.selection_set.node, depth + 1)
+                }
+                Selection::FragmentSpread(s) => doc
+                    .fragments
+                    .get(&s.node.fragment_name.node)
+                    .is_some_and(|f| root_only(doc, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    select_operation(doc, operation_name)
+        .is_ok_and(|op| op.ty == OperationType::Query && root_only(doc, &op.selection_set.node, 0))
+}
+
 /// Counts the expanded selection without expanding it: each fragment's count is computed once.
 /// Introspection fields count like any other (the standard introspection query expands to
 /// about 200 fields), so a fragment bomb inside `__schema` is refused too.

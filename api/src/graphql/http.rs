@@ -21,7 +21,7 @@ use crate::{
     graphql::{
         document::{self, Refusal},
         extensions::{PARSE_FAILED, VALIDATION_FAILED, error_code},
-        loaders,
+        introspection_cache, loaders,
     },
     startup::{AppState, RequestId},
 };
@@ -219,8 +219,13 @@ enum Rejection {
 }
 
 /// Checks the document before anything runs (see `graphql::document`) and hands the parsed
-/// document to async-graphql, so it is parsed once.
-fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<(), Rejection> {
+/// document to async-graphql, so it is parsed once. For a query that reads the schema only,
+/// the key of its cached answer.
+fn precheck(
+    request: &mut Request,
+    state: &AppState,
+    via_get: bool,
+) -> Result<Option<[u8; 32]>, Rejection> {
     let (doc, ty) = document::parse_and_check(
         &request.query,
         request.operation_name.as_deref(),
@@ -231,8 +236,17 @@ fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<()
     if via_get && ty != OperationType::Query {
         return Err(Rejection::MethodNotAllowed);
     }
+    let cache_key =
+        document::reads_schema_only(&doc, request.operation_name.as_deref()).then(|| {
+            let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+            introspection_cache::key(
+                &request.query,
+                request.operation_name.as_deref(),
+                &variables,
+            )
+        });
     request.set_parsed_query(doc);
-    Ok(())
+    Ok(cache_key)
 }
 
 async fn execute(
@@ -261,9 +275,10 @@ async fn execute(
         }
     };
 
+    let mut cache_keys = Vec::with_capacity(requests.len());
     for request in &mut requests {
         match precheck(request, &state, via_get) {
-            Ok(()) => {}
+            Ok(key) => cache_keys.push(key),
             Err(Rejection::MethodNotAllowed) => {
                 return HttpResponse::MethodNotAllowed()
                     .insert_header((header::ALLOW, "POST"))
@@ -321,6 +336,15 @@ async fn execute(
         .map(|r| r.0.clone())
         .unwrap_or_default();
 
+    // A query that reads the schema only is answered from memory once computed.
+    let cache_key = if single { cache_keys[0] } else { None };
+    let cache = &state.services.introspection;
+    if let Some(body) = cache_key.and_then(|key| cache.get(&key)) {
+        return HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
+            .body(body);
+    }
+
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         let loader = loaders::for_request(
@@ -359,6 +383,16 @@ async fn execute(
     }
     if single {
         let response = responses.pop().expect("one response");
+        if let Some(key) = cache_key
+            && response.errors.is_empty()
+            && let Ok(body) = serde_json::to_vec(&response)
+        {
+            let body = web::Bytes::from(body);
+            cache.put(key, body.clone());
+            return HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
+                .body(body);
+        }
         let status = if database_away {
             StatusCode::SERVICE_UNAVAILABLE
         } else {

@@ -3,6 +3,7 @@ pub mod context;
 pub mod document;
 pub mod extensions;
 pub mod http;
+pub mod introspection_cache;
 pub mod loaders;
 pub mod node;
 pub mod node_query;
