@@ -574,3 +574,168 @@ pub enum EnterpriseRole {
     #[sea_orm(string_value = "SUPPLIER")]
     Supplier,
 }
+
+/// What a support case (เคส) is about.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum CaseType {
+    /// พัฒนาอาชีพ.
+    #[sea_orm(string_value = "OCCUPATION_DEVELOPMENT")]
+    OccupationDevelopment,
+    /// สงเคราะห์เร่งด่วน.
+    #[sea_orm(string_value = "URGENT_SOCIAL_PROTECTION")]
+    UrgentSocialProtection,
+    /// ห่วงโซ่คุณค่า.
+    #[sea_orm(string_value = "VALUE_CHAIN")]
+    ValueChain,
+    /// ที่อยู่อาศัย.
+    #[sea_orm(string_value = "HOUSING")]
+    Housing,
+    /// สุขภาพ.
+    #[sea_orm(string_value = "HEALTH")]
+    Health,
+    /// การศึกษา.
+    #[sea_orm(string_value = "EDUCATION")]
+    Education,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// How soon a support case needs attention.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CasePriority {
+    #[sea_orm(string_value = "LOW")]
+    Low,
+    #[sea_orm(string_value = "NORMAL")]
+    Normal,
+    #[sea_orm(string_value = "HIGH")]
+    High,
+    #[sea_orm(string_value = "URGENT")]
+    Urgent,
+}
+
+/// Phase of a support case (การจัดการรายกรณี): INTAKE → ASSESSMENT → PLANNING →
+/// IMPLEMENTATION → MONITORING → CLOSED.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CasePhase {
+    /// รับเรื่อง.
+    #[sea_orm(string_value = "INTAKE")]
+    Intake,
+    /// ประเมิน.
+    #[sea_orm(string_value = "ASSESSMENT")]
+    Assessment,
+    /// วางแผน.
+    #[sea_orm(string_value = "PLANNING")]
+    Planning,
+    /// ดำเนินการ.
+    #[sea_orm(string_value = "IMPLEMENTATION")]
+    Implementation,
+    /// ติดตามผล.
+    #[sea_orm(string_value = "MONITORING")]
+    Monitoring,
+    /// ปิดเคส.
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// How a closed support case (or a phase change) turned out for the household.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CaseOutcome {
+    #[sea_orm(string_value = "POSITIVE")]
+    Positive,
+    #[sea_orm(string_value = "NEUTRAL")]
+    Neutral,
+    #[sea_orm(string_value = "NEGATIVE")]
+    Negative,
+}
+
+/// Referral (การส่งต่อ) lifecycle: PENDING → ACCEPTED → DONE, PENDING → REJECTED, or REVOKED
+/// by the sender.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ReferralStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "REVOKED")]
+    Revoked,
+}
+
+/// What kind of help an intervention delivered.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum InterventionKind {
+    /// การนำเทคโนโลยีไปใช้.
+    #[sea_orm(string_value = "TECHNOLOGY_ADOPTION")]
+    TechnologyAdoption,
+    /// ฝึกอบรม.
+    #[sea_orm(string_value = "TRAINING")]
+    Training,
+    /// สิ่งของ.
+    #[sea_orm(string_value = "IN_KIND")]
+    InKind,
+    /// เงินช่วยเหลือ.
+    #[sea_orm(string_value = "CASH")]
+    Cash,
+    /// บริการ.
+    #[sea_orm(string_value = "SERVICE")]
+    Service,
+    /// เชื่อมโยงตลาด.
+    #[sea_orm(string_value = "MARKET_LINKAGE")]
+    MarketLinkage,
+    /// ซ่อมแซมบ้าน.
+    #[sea_orm(string_value = "HOUSING_REPAIR")]
+    HousingRepair,
+}
+
+/// How a visit (การเยี่ยมบ้าน) reaches the household.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum VisitType {
+    #[sea_orm(string_value = "HOME")]
+    Home,
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "OFFICE")]
+    Office,
+    #[sea_orm(string_value = "VIRTUAL")]
+    Virtual,
+}
+
+/// Visit lifecycle: SCHEDULED → COMPLETED, MISSED or CANCELLED.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum VisitStatus {
+    #[sea_orm(string_value = "SCHEDULED")]
+    Scheduled,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "MISSED")]
+    Missed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}

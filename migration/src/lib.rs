@@ -25,6 +25,12 @@ mod m20261124_000020_create_match_event;
 mod m20261124_000021_create_enterprise;
 mod m20261124_000022_create_enterprise_link;
 mod m20261201_000001_create_one_open_match_index;
+mod m20261203_000001_create_consent_grant;
+mod m20261203_000002_create_support_case;
+mod m20261203_000003_create_case_event;
+mod m20261203_000004_create_referral;
+mod m20261203_000005_create_intervention;
+mod m20261203_000006_create_visit;
 
 pub struct Migrator;
 
@@ -55,6 +61,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000021_create_enterprise::Migration),
             Box::new(m20261124_000022_create_enterprise_link::Migration),
             Box::new(m20261201_000001_create_one_open_match_index::Migration),
+            Box::new(m20261203_000001_create_consent_grant::Migration),
+            Box::new(m20261203_000002_create_support_case::Migration),
+            Box::new(m20261203_000003_create_case_event::Migration),
+            Box::new(m20261203_000004_create_referral::Migration),
+            Box::new(m20261203_000005_create_intervention::Migration),
+            Box::new(m20261203_000006_create_visit::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! Consent records and the fail-closed check that says whether an agency may see a household.
-use api::consent::service::may_agency_see;
+use api::consent::service::covering_consent;
 use chrono::{Duration, Utc};
 use entity::enums::{ConsentPurpose, Role};
 use serde_json::json;
@@ -35,9 +35,10 @@ async fn an_agency_may_see_a_household_only_with_a_matching_given_unexpired_cons
     let check = |agency: uuid::Uuid, purpose: ConsentPurpose| {
         let db = app.db.clone();
         async move {
-            may_agency_see(&db, agency, household, purpose, Utc::now())
+            covering_consent(&db, agency, household, purpose, Utc::now())
                 .await
                 .unwrap()
+                .is_some()
         }
     };
 

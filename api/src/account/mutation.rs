@@ -8,7 +8,7 @@ use super::{
 use crate::{
     audit::service::{AuditEntry, record},
     auth::{
-        RoleGuard,
+        policy,
         service::{AuthService, IssuedTokens, revoke_account_sessions, revoke_sessions},
     },
     graphql::{
@@ -162,7 +162,7 @@ impl AuthMutation {
     }
 
     /// Signs out: ends this session (or, with `everywhere`, every session of the account).
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn logout(
         &self,
         ctx: &Context<'_>,
@@ -197,7 +197,7 @@ pub struct AccountMutation;
 #[Object]
 impl AccountMutation {
     /// Creates an account (ADMIN). A taken login is CONFLICT.
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn create_account(
         &self,
         ctx: &Context<'_>,
@@ -227,7 +227,7 @@ impl AccountMutation {
     }
 
     /// Changes an account (ADMIN). A role, scope or agency change signs it out everywhere.
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn update_account(
         &self,
         ctx: &Context<'_>,
@@ -258,7 +258,7 @@ impl AccountMutation {
     }
 
     /// Deactivates an account (ADMIN): it can no longer sign in, and its sessions end now.
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn deactivate_account(
         &self,
         ctx: &Context<'_>,
@@ -272,7 +272,7 @@ impl AccountMutation {
     }
 
     /// Reactivates a deactivated account (ADMIN).
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn reactivate_account(
         &self,
         ctx: &Context<'_>,
@@ -286,7 +286,7 @@ impl AccountMutation {
     }
 
     /// Sets a new password for an account (ADMIN) and ends its sessions.
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn reset_account_password(
         &self,
         ctx: &Context<'_>,

@@ -7,7 +7,7 @@ use super::{
     types::{Account, AccountConnection, Role},
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     graphql::{
         context::{account, services, viewer},
         node,
@@ -35,7 +35,7 @@ pub struct AccountQuery;
 #[Object]
 impl AccountQuery {
     /// The signed-in account.
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn me(&self, ctx: &Context<'_>) -> Result<Account> {
         let me = account(ctx)?;
         let model = super::service::find_visible(&services(ctx).db, viewer(ctx), me.id)
@@ -48,7 +48,7 @@ impl AccountQuery {
 
     /// Accounts, oldest first (ADMIN).
     #[graphql(
-        guard = "RoleGuard::ADMIN",
+        guard = "policy::ADMINS",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn accounts(
@@ -89,7 +89,7 @@ impl AccountQuery {
     }
 
     /// One account by id (ADMIN); null when there is none.
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn account(
         &self,
         ctx: &Context<'_>,

@@ -114,3 +114,10 @@ impl AuthPayload {
         Account(self.account_model.clone())
     }
 }
+
+crate::node_by_loader!(
+    Account,
+    "Account",
+    crate::account::loader::AccountId,
+    Account
+);

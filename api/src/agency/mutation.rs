@@ -5,7 +5,7 @@ use super::{
     types::{Agency, AgencyType},
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     graphql::{
         context::{actor, services},
         node,
@@ -80,7 +80,7 @@ pub struct AgencyMutation;
 #[Object]
 impl AgencyMutation {
     /// Creates a partner agency (ADMIN). A taken name is CONFLICT.
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn create_agency(
         &self,
         ctx: &Context<'_>,
@@ -109,7 +109,7 @@ impl AgencyMutation {
     }
 
     /// Changes a partner agency (ADMIN).
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn update_agency(
         &self,
         ctx: &Context<'_>,

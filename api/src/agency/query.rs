@@ -7,7 +7,7 @@ use super::{
     types::{Agency, AgencyConnection, AgencyType},
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::{loader, services},
@@ -39,7 +39,7 @@ pub struct AgencyQuery;
 impl AgencyQuery {
     /// Partner agencies, oldest first.
     #[graphql(
-        guard = "RoleGuard::SIGNED_IN",
+        guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn agencies(
@@ -96,7 +96,7 @@ impl AgencyQuery {
     }
 
     /// One agency by id; null when there is none.
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn agency(
         &self,
         ctx: &Context<'_>,

@@ -147,3 +147,5 @@ impl Agency {
 }
 
 connection!(AgencyConnection, AgencyEdge, Agency, "partner agencies");
+
+crate::node_by_loader!(Agency, "Agency", crate::agency::loader::AgencyId, Agency);

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query
 use super::{service::check_codes_exist, types::Area};
 use crate::{
     audit::service::{AuditEntry, record},
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::context::{actor, services},
 };
@@ -32,7 +32,7 @@ pub struct AreaMutation;
 #[Object]
 impl AreaMutation {
     /// Sets the TARGET cohort flag of areas (ADMIN).
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn set_area_target_cohort(
         &self,
         ctx: &Context<'_>,

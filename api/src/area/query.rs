@@ -7,7 +7,7 @@ use super::{
     types::{Area, AreaCohort, AreaConnection, AreaLevel},
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::{loader, services},
@@ -23,7 +23,7 @@ pub struct AreaQuery;
 impl AreaQuery {
     /// Areas, by code. With no filter, the provinces.
     #[graphql(
-        guard = "RoleGuard::SIGNED_IN",
+        guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -81,7 +81,7 @@ impl AreaQuery {
     }
 
     /// One area by DOPA code; null when there is none.
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn area(
         &self,
         ctx: &Context<'_>,

@@ -148,3 +148,15 @@ impl Area {
 }
 
 connection!(AreaConnection, AreaEdge, Area, "areas");
+
+impl crate::graphql::node::NodeType for Area {
+    const TYPE: &'static str = "Area";
+
+    /// Areas are keyed by their DOPA code and public to every signed-in viewer.
+    async fn load(ctx: &Context<'_>, key: &str) -> Result<Option<Self>> {
+        Ok(crate::graphql::context::loader(ctx)
+            .load_one(crate::area::loader::AreaCode(key.to_string()))
+            .await?
+            .map(Area))
+    }
+}

@@ -2,12 +2,15 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{assessment, enums::AssessmentStatus};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::{child_page_loader, error::ApiError, graphql::loaders::DbLoader};
+use super::service::visible_assessments;
+use crate::{by_id_loader, child_page_loader, error::ApiError, graphql::loaders::DbLoader};
 
-/// The ACTIVE assessment of a household (reached only under a visible household).
+by_id_loader!(AssessmentId, assessment, visible_assessments);
+
+/// The ACTIVE assessment of a household the viewer may see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ActiveAssessmentOf(pub Uuid);
 
@@ -19,7 +22,7 @@ impl Loader<ActiveAssessmentOf> for DbLoader {
         &self,
         keys: &[ActiveAssessmentOf],
     ) -> Result<HashMap<ActiveAssessmentOf, assessment::Model>, Self::Error> {
-        let rows = assessment::Entity::find()
+        let rows = visible_assessments(&self.scope)
             .filter(assessment::Column::HouseholdId.is_in(keys.iter().map(|k| k.0)))
             .filter(assessment::Column::Status.eq(AssessmentStatus::Active))
             .all(&self.db)
@@ -38,5 +41,5 @@ child_page_loader!(
     assessment,
     HouseholdId,
     Id,
-    assessment::Entity::find()
+    visible_assessments
 );

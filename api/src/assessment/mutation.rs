@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use entity::enums::{AssessmentStatus, Role};
+use entity::enums::AssessmentStatus;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -9,7 +9,7 @@ use super::{
     types::Assessment,
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     graphql::{
         context::{account, actor, scope, services},
         node,
@@ -17,8 +17,6 @@ use crate::{
     idempotency::IdemKey,
     money,
 };
-
-const FIELD_STAFF: &[Role] = &[Role::Admin, Role::Coordinator, Role::Surveyor];
 
 /// The five capital scores, each 1.00–4.00.
 #[derive(InputObject)]
@@ -84,7 +82,7 @@ pub struct AssessmentMutation;
 impl AssessmentMutation {
     /// Records an assessment (ADMIN, COORDINATOR, SURVEYOR in their areas). With `activate`
     /// (the default) it replaces the household's ACTIVE assessment, which becomes SUPERSEDED.
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn record_assessment(
         &self,
         ctx: &Context<'_>,
@@ -130,7 +128,7 @@ impl AssessmentMutation {
     }
 
     /// Makes a DRAFT assessment the household's ACTIVE one.
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn activate_assessment(
         &self,
         ctx: &Context<'_>,
@@ -153,7 +151,7 @@ impl AssessmentMutation {
     }
 
     /// Cancels a DRAFT or ACTIVE assessment (with a reason).
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn cancel_assessment(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 use super::{service::find_visible, types::Assessment};
 use crate::{
     audit::service::{AuditEntry, record},
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::{actor, scope, services},
@@ -45,7 +45,7 @@ pub struct AssessmentQuery;
 #[Object]
 impl AssessmentQuery {
     /// The poverty-line table, oldest year first (a handful of rows).
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn poverty_lines(&self, ctx: &Context<'_>) -> Result<Vec<PovertyLine>> {
         let rows = poverty_line::Entity::find()
             .order_by_asc(poverty_line::Column::YearBe)
@@ -56,7 +56,7 @@ impl AssessmentQuery {
     }
 
     /// One assessment by id; null when its household is not in your areas.
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn assessment(
         &self,
         ctx: &Context<'_>,
@@ -91,7 +91,7 @@ pub struct PovertyLineMutation;
 impl PovertyLineMutation {
     /// Adds the poverty lines of a year (ADMIN). Years already on file are not changed:
     /// assessments were derived with them.
-    #[graphql(guard = "RoleGuard::ADMIN")]
+    #[graphql(guard = "policy::ADMINS")]
     async fn add_poverty_line(
         &self,
         ctx: &Context<'_>,

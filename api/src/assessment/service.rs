@@ -20,7 +20,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, Select, Set, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -28,7 +28,10 @@ use crate::{
     audit::service::{Actor, AuditEntry, record},
     auth::Scope,
     error::{ApiError, ApiResult},
-    household::{service::find_household, validate::text},
+    household::{
+        service::{find_household, in_visible_household},
+        validate::text,
+    },
     idempotency::{self, IdemKey},
     money,
 };
@@ -261,17 +264,22 @@ async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<assessment::Mode
         .ok_or(ApiError::NotFound("assessment"))
 }
 
+/// Assessments of households the scope may see.
+pub fn visible_assessments(scope: &Scope) -> Select<assessment::Entity> {
+    assessment::Entity::find().filter(in_visible_household(scope, assessment::Column::HouseholdId))
+}
+
 /// An assessment of a household the scope may see.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     scope: &Scope,
     id: Uuid,
 ) -> ApiResult<assessment::Model> {
-    let a = find(db, id).await?;
-    find_household(db, scope, a.household_id)
-        .await
-        .map_err(|_| ApiError::NotFound("assessment"))?;
-    Ok(a)
+    visible_assessments(scope)
+        .filter(assessment::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("assessment"))
 }
 
 /// DRAFT → ACTIVE (the current ACTIVE one becomes SUPERSEDED); DRAFT or ACTIVE → CANCELLED.

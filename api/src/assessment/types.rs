@@ -5,12 +5,13 @@ use entity::{assessment, enums};
 use super::service::Scores;
 use crate::{
     account::{loader::AccountId, types::Account},
+    auth::policy::sees_identity,
     connection,
+    graphql::pagination::{PageArgs, TotalCount},
     graphql::{
         context::{loader, viewer},
         node,
     },
-    household::types::sees_identity,
 };
 
 /// The four-step ladder out of poverty.
@@ -239,4 +240,59 @@ connection!(
     AssessmentEdge,
     Assessment,
     "assessments"
+);
+
+/// A household's assessments (its capability assets over time).
+pub struct AssessmentsOfHousehold(pub std::sync::Arc<entity::household::Model>);
+
+/// A household's assessments (its capability assets over time).
+#[Object]
+impl AssessmentsOfHousehold {
+    /// The ACTIVE assessment (the household's current capability assets), if any.
+    async fn latest_assessment(&self, ctx: &Context<'_>) -> Result<Option<Assessment>> {
+        Ok(loader(ctx)
+            .load_one(super::loader::ActiveAssessmentOf(self.0.id))
+            .await?
+            .map(Assessment))
+    }
+
+    /// Ladder levels from the ACTIVE assessment (null before the first one).
+    async fn ladder(&self, ctx: &Context<'_>) -> Result<Option<Ladder>> {
+        Ok(loader(ctx)
+            .load_one(super::loader::ActiveAssessmentOf(self.0.id))
+            .await?
+            .map(|a| Ladder::of(&a)))
+    }
+
+    /// Every assessment, oldest first (including drafts, superseded and cancelled ones).
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn assessments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<AssessmentConnection> {
+        use super::loader::{AssessmentCount, AssessmentsOf};
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(AssessmentsOf {
+                parent: self.0.id,
+                page,
+            })
+            .await?;
+        Ok(AssessmentConnection::from_page(
+            rows.unwrap_or_default().map(Assessment),
+            |a| a.0.id.to_string(),
+            TotalCount::of_loader(AssessmentCount(self.0.id)),
+        ))
+    }
+}
+
+crate::node_by_loader!(
+    Assessment,
+    "Assessment",
+    super::loader::AssessmentId,
+    Assessment
 );

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::types::{AuditAction, AuditEvent, AuditEventConnection};
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::services,
@@ -38,7 +38,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// The audit log, newest first (ADMIN).
     #[graphql(
-        guard = "RoleGuard::ADMIN",
+        guard = "policy::ADMINS",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn audit_events(

@@ -1,12 +1,11 @@
 //! Who is calling and what they may do: passwords, tokens, the `Viewer`, role guards and the
 //! scope layer every read goes through.
-pub mod guard;
 pub mod password;
+pub mod policy;
 pub mod scope;
 pub mod service;
 pub mod tokens;
 pub mod viewer;
 
-pub use guard::RoleGuard;
 pub use scope::Scope;
 pub use viewer::{AccountViewer, Viewer};

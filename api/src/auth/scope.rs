@@ -11,11 +11,15 @@ use super::Viewer;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    /// No row restriction (ADMIN; ANALYST without area scopes, on de-identified data).
+    /// No row restriction (ADMIN, and commands run on the server itself).
     All,
-    /// Rows whose area code starts with one of these DOPA prefixes.
+    /// Rows whose area code starts with one of these DOPA prefixes (COORDINATOR, SURVEYOR).
     Areas(Vec<String>),
-    /// Rows that belong to (or were shared with) this agency.
+    /// ANALYST: registry rows in these areas (`None`: everywhere), read de-identified, and no
+    /// casework rows at all (cases, referrals, interventions, visits).
+    Deidentified(Option<Vec<String>>),
+    /// Rows that belong to (or were shared with) this agency; households only through a
+    /// consented referral or match (`consent::gate`).
     Agency(Uuid),
     /// Nothing (anonymous, or an account whose scope is empty where one is required).
     Nothing,
@@ -29,8 +33,9 @@ impl Scope {
         match account.role {
             Role::Admin => Scope::All,
             Role::Agency => account.agency_id.map_or(Scope::Nothing, Scope::Agency),
-            Role::Analyst if account.area_scopes.is_empty() => Scope::All,
-            Role::Coordinator | Role::Surveyor | Role::Analyst => {
+            Role::Analyst if account.area_scopes.is_empty() => Scope::Deidentified(None),
+            Role::Analyst => Scope::Deidentified(Some(account.area_scopes.clone())),
+            Role::Coordinator | Role::Surveyor => {
                 if account.area_scopes.is_empty() {
                     Scope::Nothing
                 } else {
@@ -40,12 +45,20 @@ impl Scope {
         }
     }
 
+    /// Whether this scope reads casework rows (cases, referrals, interventions, visits):
+    /// everyone but ANALYST (aggregates only) and the anonymous.
+    pub fn reads_casework(&self) -> bool {
+        matches!(self, Scope::All | Scope::Areas(_) | Scope::Agency(_))
+    }
+
     /// Whether an area code lies inside this scope (area scopes only; an agency scope is
     /// checked against the agency's records, not areas).
     pub fn contains_area(&self, code: &str) -> bool {
         match self {
-            Scope::All => true,
-            Scope::Areas(prefixes) => prefixes.iter().any(|p| code.starts_with(p.as_str())),
+            Scope::All | Scope::Deidentified(None) => true,
+            Scope::Areas(prefixes) | Scope::Deidentified(Some(prefixes)) => {
+                prefixes.iter().any(|p| code.starts_with(p.as_str()))
+            }
             Scope::Agency(_) | Scope::Nothing => false,
         }
     }
@@ -54,11 +67,13 @@ impl Scope {
     /// scope when the table has one, otherwise an agency sees nothing.
     pub fn condition<C: ColumnTrait>(&self, area_column: C, agency_column: Option<C>) -> Condition {
         match self {
-            Scope::All => Condition::all(),
-            Scope::Areas(prefixes) => prefixes.iter().fold(Condition::any(), |cond, prefix| {
-                // Prefixes are validated digit strings, so LIKE needs no escaping.
-                cond.add(area_column.like(format!("{prefix}%")))
-            }),
+            Scope::All | Scope::Deidentified(None) => Condition::all(),
+            Scope::Areas(prefixes) | Scope::Deidentified(Some(prefixes)) => {
+                prefixes.iter().fold(Condition::any(), |cond, prefix| {
+                    // Prefixes are validated digit strings, so LIKE needs no escaping.
+                    cond.add(area_column.like(format!("{prefix}%")))
+                })
+            }
             Scope::Agency(agency) => match agency_column {
                 Some(col) => Condition::all().add(col.eq(*agency)),
                 None => nothing(),
@@ -68,7 +83,8 @@ impl Scope {
     }
 }
 
-fn nothing() -> Condition {
+/// A condition no row meets.
+pub fn nothing() -> Condition {
     Condition::all().add(Expr::val(1).eq(0))
 }
 
@@ -106,11 +122,11 @@ mod tests {
     }
 
     #[test]
-    fn an_analyst_without_scopes_sees_all_and_agency_staff_see_their_agency() {
-        assert_eq!(
-            Scope::for_viewer(&viewer(Role::Analyst, &[], None)),
-            Scope::All
-        );
+    fn an_analyst_without_scopes_sees_all_de_identified_and_agency_staff_see_their_agency() {
+        let analyst = Scope::for_viewer(&viewer(Role::Analyst, &[], None));
+        assert_eq!(analyst, Scope::Deidentified(None));
+        assert!(analyst.contains_area("950101"));
+        assert!(!analyst.reads_casework());
         let agency = Uuid::new_v4();
         assert_eq!(
             Scope::for_viewer(&viewer(Role::Agency, &[], Some(agency))),

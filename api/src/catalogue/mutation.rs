@@ -1,8 +1,5 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use entity::{
-    enums::{CapitalMinimums, Role},
-    service as svc, technology,
-};
+use entity::{enums::CapitalMinimums, service as svc, technology};
 use sea_orm::EntityTrait;
 
 use super::{
@@ -13,15 +10,13 @@ use super::{
 };
 use crate::{
     assessment::{service::score_hundredths, types::Capital},
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::{actor, services, viewer},
         node,
     },
 };
-
-const PROVIDERS: &[Role] = &[Role::Admin, Role::Agency];
 
 /// Minimum capital scores (1.00–4.00); omit a capital for no minimum.
 #[derive(InputObject, Default)]
@@ -199,7 +194,7 @@ pub struct CatalogueMutation;
 #[Object]
 impl CatalogueMutation {
     /// Adds a technology (ADMIN, or agency staff for their own agency).
-    #[graphql(guard = "RoleGuard::new(PROVIDERS)")]
+    #[graphql(guard = "policy::PROVIDERS")]
     async fn create_technology(
         &self,
         ctx: &Context<'_>,
@@ -215,7 +210,7 @@ impl CatalogueMutation {
     }
 
     /// Replaces a technology's fields (ADMIN, or its agency's staff).
-    #[graphql(guard = "RoleGuard::new(PROVIDERS)")]
+    #[graphql(guard = "policy::PROVIDERS")]
     async fn update_technology(
         &self,
         ctx: &Context<'_>,
@@ -249,7 +244,7 @@ impl CatalogueMutation {
     }
 
     /// Adds a service (ADMIN, or agency staff for their own agency).
-    #[graphql(guard = "RoleGuard::new(PROVIDERS)")]
+    #[graphql(guard = "policy::PROVIDERS")]
     async fn create_service(
         &self,
         ctx: &Context<'_>,
@@ -265,7 +260,7 @@ impl CatalogueMutation {
     }
 
     /// Replaces a service's fields (ADMIN, or its agency's staff).
-    #[graphql(guard = "RoleGuard::new(PROVIDERS)")]
+    #[graphql(guard = "policy::PROVIDERS")]
     async fn update_service(
         &self,
         ctx: &Context<'_>,

@@ -10,7 +10,7 @@ use super::types::{
 };
 use crate::{
     assessment::types::Capital,
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::services,
@@ -93,7 +93,7 @@ pub struct CatalogueQuery;
 impl CatalogueQuery {
     /// The technology catalogue, oldest first.
     #[graphql(
-        guard = "RoleGuard::SIGNED_IN",
+        guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn technologies(
@@ -162,7 +162,7 @@ impl CatalogueQuery {
     }
 
     /// One technology by id.
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn technology(
         &self,
         ctx: &Context<'_>,
@@ -178,7 +178,7 @@ impl CatalogueQuery {
 
     /// Partner-agency services, oldest first.
     #[graphql(
-        guard = "RoleGuard::SIGNED_IN",
+        guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn services(

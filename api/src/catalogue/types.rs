@@ -251,3 +251,14 @@ impl Service {
 }
 
 connection!(ServiceConnection, ServiceEdge, Service, "services");
+
+crate::by_id_loader!(ServiceId, service, |_: &crate::auth::Scope| {
+    <entity::service::Entity as sea_orm::EntityTrait>::find()
+});
+crate::node_by_loader!(
+    Technology,
+    "Technology",
+    crate::matching::loader::TechnologyId,
+    Technology
+);
+crate::node_by_loader!(Service, "Service", ServiceId, Service);

@@ -7,13 +7,12 @@ use super::{
 };
 use crate::{
     agency::types::AgencyType,
-    auth::RoleGuard,
+    auth::policy,
     graphql::{
         context::{actor, scope, services},
         node,
     },
 };
-use entity::enums::Role;
 
 /// A consent given (or refused) by a household.
 #[derive(InputObject)]
@@ -52,15 +51,13 @@ pub struct ConsentPayload {
     pub consent: Consent,
 }
 
-const FIELD_STAFF: &[Role] = &[Role::Admin, Role::Coordinator, Role::Surveyor];
-
 #[derive(Default)]
 pub struct ConsentMutation;
 
 #[Object]
 impl ConsentMutation {
     /// Records a household's consent (ADMIN, COORDINATOR, SURVEYOR in their areas).
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn record_consent(
         &self,
         ctx: &Context<'_>,
@@ -111,7 +108,7 @@ impl ConsentMutation {
     }
 
     /// Withdraws a given consent (ADMIN, COORDINATOR, SURVEYOR in their areas).
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn withdraw_consent(
         &self,
         ctx: &Context<'_>,

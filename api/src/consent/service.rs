@@ -1,21 +1,22 @@
 use chrono::{DateTime, Utc};
 use entity::{
-    agency, consent,
+    agency, consent, consent_grant,
     enums::{
         AgencyType, AuditAction, ConsentPurpose, ConsentStatus, LegalBasis, StringList, UuidList,
     },
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, Select, Set, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
+use super::gate;
 use crate::{
     audit::service::{Actor, AuditEntry, record},
     auth::Scope,
     error::{ApiError, ApiResult},
-    household::service::find_household,
+    household::service::{find_household, in_visible_household},
 };
 
 /// The stored (SHOUTY_SNAKE) name of an enum value.
@@ -23,37 +24,37 @@ pub fn enum_name<T: ActiveEnum<Value = String>>(v: &T) -> String {
     v.to_value()
 }
 
-/// May `agency` see `household` for `purpose` at `now`? True only when a consent record of
-/// the household is GIVEN, has started, has not expired, covers the purpose, and names the
-/// agency or its type. Anything else — no record, refused, withdrawn, expired, another
-/// purpose, another recipient, an unknown or inactive agency — is false.
-pub async fn may_agency_see(
+/// The consent of `household` that, at `now`, covers `purpose` for `agency` (by id or by the
+/// agency's type), if there is one: GIVEN, started, not expired. None for an unknown or
+/// inactive agency, and for a refused, withdrawn or expired consent, another purpose or
+/// another recipient. The newest covering consent wins.
+pub async fn covering_consent(
     db: &impl ConnectionTrait,
     agency_id: Uuid,
     household_id: Uuid,
     purpose: ConsentPurpose,
     now: DateTime<Utc>,
-) -> ApiResult<bool> {
-    let Some(agency) = agency::Entity::find_by_id(agency_id).one(db).await? else {
-        return Ok(false);
-    };
-    if !agency.active {
-        return Ok(false);
+) -> ApiResult<Option<consent::Model>> {
+    let covering = gate::consents_covering(agency_id, purpose)
+        .and_where(consent_grant::Column::HouseholdId.eq(household_id))
+        .to_owned();
+    Ok(consent::Entity::find()
+        .filter(consent::Column::Id.in_subquery(covering))
+        .filter(gate::valid_consents(now))
+        .order_by_desc(consent::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// Consents the scope may read: those of visible households for staff; for AGENCY staff, the
+/// consents that name their agency or its type, of households open to them.
+pub fn visible_consents(scope: &Scope) -> Select<consent::Entity> {
+    let mut select =
+        consent::Entity::find().filter(in_visible_household(scope, consent::Column::HouseholdId));
+    if let Scope::Agency(agency) = scope {
+        select = select.filter(consent::Column::Id.in_subquery(gate::consents_naming(*agency)));
     }
-    let purpose = enum_name(&purpose);
-    let agency_type = enum_name(&agency.agency_type);
-    let records = consent::Entity::find()
-        .filter(consent::Column::HouseholdId.eq(household_id))
-        .filter(consent::Column::Status.eq(ConsentStatus::Given))
-        .all(db)
-        .await?;
-    Ok(records.iter().any(|c| {
-        c.given_at.is_some_and(|g| g <= now)
-            && c.expires_at.is_none_or(|e| e > now)
-            && c.purposes.0.contains(&purpose)
-            && (c.recipient_agency_ids.0.contains(&agency_id)
-                || c.recipient_agency_types.0.contains(&agency_type))
-    }))
+    select
 }
 
 pub struct NewConsent {
@@ -118,7 +119,7 @@ pub async fn record_consent(
         recipient_agency_types: Set(StringList(
             input.recipient_agency_types.iter().map(enum_name).collect(),
         )),
-        recipient_agency_ids: Set(UuidList(input.recipient_agency_ids)),
+        recipient_agency_ids: Set(UuidList(input.recipient_agency_ids.clone())),
         legal_basis: Set(input.legal_basis),
         status: Set(input.status),
         given_at: Set(input.given_at),
@@ -129,6 +130,7 @@ pub async fn record_consent(
     }
     .insert(&txn)
     .await?;
+    insert_grants(&txn, &model, &input).await?;
     record(
         &txn,
         AuditEntry::by(actor, AuditAction::Create)
@@ -145,6 +147,43 @@ pub async fn record_consent(
     .await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// One `consent_grant` row per purpose and recipient, so that the gate is one indexed
+/// condition on both databases (the consent row keeps the lists as given).
+async fn insert_grants(
+    conn: &impl ConnectionTrait,
+    consent: &consent::Model,
+    input: &NewConsent,
+) -> ApiResult<()> {
+    let mut rows = Vec::new();
+    for purpose in &input.purposes {
+        let row =
+            |agency_id: Option<Uuid>, agency_type: Option<AgencyType>| consent_grant::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                consent_id: Set(consent.id),
+                household_id: Set(consent.household_id),
+                purpose: Set(*purpose),
+                agency_id: Set(agency_id),
+                agency_type: Set(agency_type),
+            };
+        rows.extend(
+            input
+                .recipient_agency_ids
+                .iter()
+                .map(|a| row(Some(*a), None)),
+        );
+        rows.extend(
+            input
+                .recipient_agency_types
+                .iter()
+                .map(|t| row(None, Some(*t))),
+        );
+    }
+    if !rows.is_empty() {
+        consent_grant::Entity::insert_many(rows).exec(conn).await?;
+    }
+    Ok(())
 }
 
 /// Withdraws a given consent; reads that relied on it stop at once.

@@ -8,7 +8,11 @@ use crate::{
         types::{Agency, AgencyType},
     },
     connection,
-    graphql::{context::loader, node},
+    graphql::{
+        context::loader,
+        node,
+        pagination::{PageArgs, TotalCount},
+    },
 };
 
 /// What a consent allows data to be used for.
@@ -137,3 +141,36 @@ impl Consent {
 }
 
 connection!(ConsentConnection, ConsentEdge, Consent, "consents");
+
+/// A household's consent records.
+pub struct ConsentsOfHousehold(pub std::sync::Arc<entity::household::Model>);
+
+/// A household's consent records.
+#[Object]
+impl ConsentsOfHousehold {
+    /// Consent records, oldest first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn consents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<ConsentConnection> {
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(super::loader::ConsentsOf {
+                parent: self.0.id,
+                page,
+            })
+            .await?;
+        Ok(ConsentConnection::from_page(
+            rows.unwrap_or_default().map(Consent),
+            |c| c.0.id.to_string(),
+            TotalCount::of_loader(super::loader::ConsentCount(self.0.id)),
+        ))
+    }
+}
+
+crate::node_by_loader!(Consent, "Consent", super::loader::ConsentId, Consent);

@@ -1,6 +1,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use entity::{enterprise, enterprise_link, enums::Role};
+use entity::{enterprise, enterprise_link};
 use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::{
@@ -8,7 +8,7 @@ use super::{
     service::{NewEnterprise, NewLink, create_enterprise, link_household, visible_enterprises},
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy::{self, identifying},
     connection,
     error::ApiError,
     graphql::{
@@ -16,10 +16,7 @@ use crate::{
         node,
         pagination::{Keyset, PageArgs, TotalCount, fetch_page},
     },
-    household::{
-        loader::HouseholdId,
-        types::{Household, identifying},
-    },
+    household::{loader::HouseholdId, types::Household},
 };
 
 /// Kind of enterprise.
@@ -124,7 +121,7 @@ pub struct EnterpriseLink(pub enterprise_link::Model);
 #[Object]
 impl EnterpriseLink {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         node::encode("EnterpriseLink", self.0.id)
     }
 
@@ -141,7 +138,7 @@ impl EnterpriseLink {
         Ok(loader(ctx)
             .load_one(HouseholdId(self.0.household_id))
             .await?
-            .map(Household))
+            .map(Household::new))
     }
 
     /// Its part.
@@ -224,7 +221,7 @@ impl EnterpriseQuery {
     /// Enterprises in your areas (ADMIN, and ANALYST without area scopes: all; agency staff:
     /// none), oldest first.
     #[graphql(
-        guard = "RoleGuard::SIGNED_IN",
+        guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn enterprises(
@@ -268,7 +265,7 @@ pub struct EnterpriseMutation;
 #[Object]
 impl EnterpriseMutation {
     /// Adds an enterprise (ADMIN; COORDINATOR inside their areas).
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Coordinator])")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn create_enterprise(
         &self,
         ctx: &Context<'_>,
@@ -294,7 +291,7 @@ impl EnterpriseMutation {
     }
 
     /// Links a household to an enterprise (ADMIN, COORDINATOR, SURVEYOR in their areas).
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Coordinator, Role::Surveyor])")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn link_household_to_enterprise(
         &self,
         ctx: &Context<'_>,
@@ -326,3 +323,43 @@ impl EnterpriseMutation {
         })
     }
 }
+
+/// The enterprises a household is linked to.
+pub struct EnterprisesOfHousehold(pub std::sync::Arc<entity::household::Model>);
+
+/// The enterprises a household is linked to.
+#[Object]
+impl EnterprisesOfHousehold {
+    /// Enterprises the household produces for, works at or supplies, oldest link first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn enterprises(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<EnterpriseLinkConnection> {
+        use super::loader::{LinkCountOfHousehold, LinksOfHousehold};
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(LinksOfHousehold {
+                parent: self.0.id,
+                page,
+            })
+            .await?;
+        Ok(EnterpriseLinkConnection::from_page(
+            rows.unwrap_or_default().map(EnterpriseLink),
+            |l| l.0.id.to_string(),
+            TotalCount::of_loader(LinkCountOfHousehold(self.0.id)),
+        ))
+    }
+}
+
+crate::node_by_loader!(Enterprise, "Enterprise", EnterpriseId, Enterprise);
+crate::node_by_loader!(
+    EnterpriseLink,
+    "EnterpriseLink",
+    super::loader::EnterpriseLinkId,
+    EnterpriseLink
+);

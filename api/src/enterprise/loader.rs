@@ -2,12 +2,12 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{enterprise, enterprise_link};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Value};
+use sea_orm::{ColumnTrait, QueryFilter, Value};
 use uuid::Uuid;
 
 use super::service::{visible_enterprises, visible_links};
 use crate::{
-    child_page_loader,
+    by_id_loader, child_page_loader,
     error::ApiError,
     graphql::{
         loaders::DbLoader,
@@ -36,15 +36,14 @@ impl Loader<EnterpriseId> for DbLoader {
     }
 }
 
-// The links of a household the viewer sees (the household is the parent, so no other
-// household can show up here).
+by_id_loader!(EnterpriseLinkId, enterprise_link, visible_links);
 child_page_loader!(
     LinksOfHousehold,
     LinkCountOfHousehold,
     enterprise_link,
     HouseholdId,
     Id,
-    enterprise_link::Entity::find()
+    visible_links
 );
 
 /// One page of an enterprise's links to households the viewer may see (one windowed

@@ -4,8 +4,8 @@ use entity::{
     enums::{AuditAction, EnterpriseKind, EnterpriseRole},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select, Set,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use crate::{
     auth::Scope,
     error::{ApiError, ApiResult},
     household::{
-        service::{find_household, visible_households},
+        service::{find_household, in_visible_household},
         validate::text,
     },
     money,
@@ -164,10 +164,8 @@ pub async fn link_household(
 
 /// Links whose household the scope may see.
 pub fn visible_links(scope: &Scope) -> Select<enterprise_link::Entity> {
-    let households = visible_households(scope)
-        .select_only()
-        .column(entity::household::Column::Id)
-        .into_query();
-    enterprise_link::Entity::find()
-        .filter(enterprise_link::Column::HouseholdId.in_subquery(households))
+    enterprise_link::Entity::find().filter(in_visible_household(
+        scope,
+        enterprise_link::Column::HouseholdId,
+    ))
 }

@@ -44,11 +44,13 @@ pub fn for_request(
 /// Defines a loader for one page of children per parent (one windowed statement for all
 /// parents in a batch) and a loader for their counts (one `GROUP BY`).
 ///
-/// `child_page_loader!(PageKey, CountKey, entity_module, ParentColumn, KeyColumn, select)`
-/// where `select` is the scoped base query of the children.
+/// `child_page_loader!(PageKey, CountKey, entity_module, ParentColumn, KeyColumn, visible)`
+/// where `visible` is `|scope| select`: the children the viewer's scope may see, the same
+/// condition the root field of that type uses (so a child list never shows more than the
+/// root list would).
 #[macro_export]
 macro_rules! child_page_loader {
-    ($key:ident, $count:ident, $entity:ident, $parent:ident, $keycol:ident, $select:expr) => {
+    ($key:ident, $count:ident, $entity:ident, $parent:ident, $keycol:ident, $visible:expr) => {
         /// One page of children of a parent.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $key {
@@ -75,7 +77,7 @@ macro_rules! child_page_loader {
                 for (page, parents) in by_page {
                     let mut pages = $crate::graphql::pagination::fetch_child_pages(
                         &self.db,
-                        $select,
+                        ($visible)(&self.scope),
                         entity::$entity::Column::$parent,
                         parents.iter().map(|p| sea_orm::Value::from(*p)).collect(),
                         $crate::graphql::pagination::Keyset::uuid(entity::$entity::Column::$keycol),
@@ -111,7 +113,7 @@ macro_rules! child_page_loader {
             ) -> Result<std::collections::HashMap<$count, u64>, Self::Error> {
                 let counts = $crate::graphql::pagination::count_children(
                     &self.db,
-                    $select,
+                    ($visible)(&self.scope),
                     entity::$entity::Column::$parent,
                     keys.iter().map(|k| sea_orm::Value::from(k.0)).collect(),
                 )
@@ -120,6 +122,36 @@ macro_rules! child_page_loader {
                     .iter()
                     .map(|k| (*k, counts.get(&k.0.to_string()).copied().unwrap_or(0)))
                     .collect())
+            }
+        }
+    };
+}
+
+/// Defines a loader of single records by id that applies the viewer's visibility:
+/// `by_id_loader!(Key, entity_module, visible)` where `visible` is `|scope| select`. Ids the
+/// viewer may not see are simply absent (they read as not found).
+#[macro_export]
+macro_rules! by_id_loader {
+    ($key:ident, $entity:ident, $visible:expr) => {
+        /// One record by id, if the viewer may see it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub uuid::Uuid);
+
+        impl async_graphql::dataloader::Loader<$key> for $crate::graphql::loaders::DbLoader {
+            type Value = entity::$entity::Model;
+            type Error = async_graphql::Error;
+
+            async fn load(
+                &self,
+                keys: &[$key],
+            ) -> Result<std::collections::HashMap<$key, Self::Value>, Self::Error> {
+                use sea_orm::{ColumnTrait, QueryFilter};
+                let rows = ($visible)(&self.scope)
+                    .filter(entity::$entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                    .all(&self.db)
+                    .await
+                    .map_err($crate::error::ApiError::from)?;
+                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
             }
         }
     };

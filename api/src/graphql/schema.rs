@@ -1,5 +1,12 @@
-//! The one file that knows every domain: a new domain adds one line to each root here.
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+//! The one file that knows every domain: a new domain adds one line to each root here, one
+//! line to `Node` for each type it gives a global id, and one line to `Household` when it
+//! hangs records off households.
+use std::sync::Arc;
+
+use async_graphql::{
+    Context, EmptySubscription, ID, Interface, MergedObject, Result, SDLExportOptions, Schema,
+    SchemaBuilder,
+};
 
 use crate::{
     account::{
@@ -22,6 +29,62 @@ use crate::{
     matching::{mutation::MatchingMutation, query::MatchingQuery},
     state::SharedServices,
 };
+
+/// A household in the registry, with what every domain records about it. Identifying fields
+/// (address, house number, location, names) are null for viewers who work on de-identified
+/// data (ANALYST); partner agencies see only the households a consented referral or match
+/// opened to them, and never identity numbers.
+#[derive(MergedObject)]
+pub struct Household(
+    crate::household::types::HouseholdFields,
+    crate::consent::types::ConsentsOfHousehold,
+    crate::assessment::types::AssessmentsOfHousehold,
+    crate::matching::types::MatchesOfHousehold,
+    crate::enterprise::graphql::EnterprisesOfHousehold,
+);
+
+impl Household {
+    pub fn new(model: entity::household::Model) -> Self {
+        let m = Arc::new(model);
+        Household(
+            crate::household::types::HouseholdFields(m.clone()),
+            crate::consent::types::ConsentsOfHousehold(m.clone()),
+            crate::assessment::types::AssessmentsOfHousehold(m.clone()),
+            crate::matching::types::MatchesOfHousehold(m.clone()),
+            crate::enterprise::graphql::EnterprisesOfHousehold(m),
+        )
+    }
+
+    /// Global id (the `Node` interface's field; the schema's comes from `HouseholdFields`).
+    pub async fn id(&self, _ctx: &Context<'_>) -> Result<ID> {
+        Ok(crate::graphql::node::encode("Household", self.model().id))
+    }
+
+    /// The stored household.
+    pub fn model(&self) -> &entity::household::Model {
+        &self.0.0
+    }
+}
+
+crate::node_types! {
+    Account: crate::account::types::Account,
+    Agency: crate::agency::types::Agency,
+    Area: crate::area::types::Area,
+    Assessment: crate::assessment::types::Assessment,
+    AuditEvent: crate::audit::types::AuditEvent,
+    Consent: crate::consent::types::Consent,
+    Enterprise: crate::enterprise::graphql::Enterprise,
+    EnterpriseLink: crate::enterprise::graphql::EnterpriseLink,
+    Household: Household,
+    HouseholdStatusEvent: crate::household::types::HouseholdStatusEvent,
+    Match: crate::matching::types::Match,
+    MatchingRun: crate::matching::types::MatchingRun,
+    Membership: crate::household::types::Membership,
+    Person: crate::household::types::Person,
+    PotentialDuplicate: crate::household::types::PotentialDuplicate,
+    Service: crate::catalogue::types::Service,
+    Technology: crate::catalogue::types::Technology,
+}
 
 /// What can be read.
 #[derive(MergedObject, Default)]

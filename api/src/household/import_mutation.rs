@@ -2,16 +2,13 @@
 //! integrations sending small batches over the API. Large files go through
 //! `api import households FILE.csv` on the server.
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
-use entity::enums::Role;
 
 use super::import::{ImportOutcome, ImportRowResult, ImportTotals, import_households};
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::context::{actor, scope, services},
 };
-
-const IMPORTERS: &[Role] = &[Role::Admin, Role::Coordinator];
 
 /// Households to import, as CSV text.
 #[derive(InputObject)]
@@ -128,7 +125,7 @@ impl HouseholdImportMutation {
     /// Imports households from CSV (ADMIN; COORDINATOR in their areas). Each household is
     /// written whole or not at all; bad rows refuse their household only. The request body
     /// limit makes this for small batches; whole files go through the server's import command.
-    #[graphql(guard = "RoleGuard::new(IMPORTERS)")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn import_households(
         &self,
         ctx: &Context<'_>,

@@ -1,59 +1,28 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{household, household_external_id, membership, person};
+use entity::{household_external_id, membership};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
-use super::service::visible_households;
-use crate::{child_page_loader, error::ApiError, graphql::loaders::DbLoader};
+use super::duplicates::visible_duplicates;
+use super::service::{
+    visible_external_ids, visible_households, visible_memberships, visible_persons,
+    visible_status_events,
+};
+use crate::{by_id_loader, child_page_loader, error::ApiError, graphql::loaders::DbLoader};
 
-/// A household by id, if the viewer may see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct HouseholdId(pub Uuid);
+by_id_loader!(HouseholdId, household, visible_households);
+by_id_loader!(PersonId, person, visible_persons);
+by_id_loader!(MembershipId, membership, visible_memberships);
+by_id_loader!(StatusEventId, household_status_event, visible_status_events);
+by_id_loader!(DuplicateId, potential_duplicate, visible_duplicates);
 
-impl Loader<HouseholdId> for DbLoader {
-    type Value = household::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[HouseholdId],
-    ) -> Result<HashMap<HouseholdId, household::Model>, Self::Error> {
-        let rows = visible_households(&self.scope)
-            .filter(household::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(|h| (HouseholdId(h.id), h)).collect())
-    }
-}
-
-/// A person by id. Only reachable under a membership of a household the viewer sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PersonId(pub Uuid);
-
-impl Loader<PersonId> for DbLoader {
-    type Value = person::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[PersonId],
-    ) -> Result<HashMap<PersonId, person::Model>, Self::Error> {
-        let rows = person::Entity::find()
-            .filter(person::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(|p| (PersonId(p.id), p)).collect())
-    }
-}
-
-/// External ids of a household (one per scheme, so a handful).
+/// External ids of a household (one per scheme, so a handful), for the scopes that see
+/// identity numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ExternalIdsOf(pub Uuid);
 
@@ -65,7 +34,7 @@ impl Loader<ExternalIdsOf> for DbLoader {
         &self,
         keys: &[ExternalIdsOf],
     ) -> Result<HashMap<ExternalIdsOf, Self::Value>, Self::Error> {
-        let rows = household_external_id::Entity::find()
+        let rows = visible_external_ids(&self.scope)
             .filter(household_external_id::Column::HouseholdId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await
@@ -87,7 +56,7 @@ child_page_loader!(
     membership,
     HouseholdId,
     Id,
-    membership::Entity::find().filter(membership::Column::EndDate.is_null())
+    |scope| visible_memberships(scope).filter(membership::Column::EndDate.is_null())
 );
 child_page_loader!(
     AllMembersOf,
@@ -95,7 +64,7 @@ child_page_loader!(
     membership,
     HouseholdId,
     Id,
-    membership::Entity::find()
+    visible_memberships
 );
 child_page_loader!(
     StatusHistoryOf,
@@ -103,15 +72,7 @@ child_page_loader!(
     household_status_event,
     HouseholdId,
     Id,
-    entity::household_status_event::Entity::find()
-);
-child_page_loader!(
-    ConsentsOf,
-    ConsentCount,
-    consent,
-    HouseholdId,
-    Id,
-    entity::consent::Entity::find()
+    visible_status_events
 );
 
 /// Households inside an area (code prefix) that the viewer may see.

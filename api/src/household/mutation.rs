@@ -1,6 +1,5 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::Role;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -14,7 +13,7 @@ use super::{
     validate::{HouseholdInput, MemberInput, PersonInput},
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::{account, actor, scope, services, viewer},
@@ -22,9 +21,6 @@ use crate::{
     },
     idempotency::IdemKey,
 };
-
-const FIELD_STAFF: &[Role] = &[Role::Admin, Role::Coordinator, Role::Surveyor];
-const COORDINATORS: &[Role] = &[Role::Admin, Role::Coordinator];
 
 /// A point (WGS 84).
 #[derive(InputObject, Clone, Copy)]
@@ -329,7 +325,7 @@ impl HouseholdMutation {
     /// Registers a household with its members (ADMIN, COORDINATOR, SURVEYOR in their areas).
     /// A person whose ID number is registered already is CONFLICT; similar records are
     /// flagged as potential duplicates.
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn register_household(
         &self,
         ctx: &Context<'_>,
@@ -372,7 +368,7 @@ impl HouseholdMutation {
             service::register_household(&s.db, &s.pii, &scope(ctx), &actor(ctx)?, household, key)
                 .await?;
         Ok(RegisterHouseholdPayload {
-            household: Household(done.household),
+            household: Household::new(done.household),
             potential_duplicates: done
                 .potential_duplicates
                 .into_iter()
@@ -382,7 +378,7 @@ impl HouseholdMutation {
     }
 
     /// Changes a household's address, location or size.
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn update_household(
         &self,
         ctx: &Context<'_>,
@@ -426,13 +422,13 @@ impl HouseholdMutation {
         )
         .await?;
         Ok(HouseholdPayload {
-            household: Household(model),
+            household: Household::new(model),
         })
     }
 
     /// Moves a household along its lifecycle (ADMIN, COORDINATOR). An illegal transition is
     /// BAD_USER_INPUT and changes nothing.
-    #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn transition_household(
         &self,
         ctx: &Context<'_>,
@@ -467,12 +463,12 @@ impl HouseholdMutation {
         )
         .await?;
         Ok(HouseholdPayload {
-            household: Household(model),
+            household: Household::new(model),
         })
     }
 
     /// Adds a member to a household.
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn add_member(
         &self,
         ctx: &Context<'_>,
@@ -507,7 +503,7 @@ impl HouseholdMutation {
     }
 
     /// Replaces a person's details.
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn update_person(
         &self,
         ctx: &Context<'_>,
@@ -540,7 +536,7 @@ impl HouseholdMutation {
     }
 
     /// Ends a membership.
-    #[graphql(guard = "RoleGuard::new(FIELD_STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn end_membership(
         &self,
         ctx: &Context<'_>,
@@ -571,7 +567,7 @@ impl HouseholdMutation {
 
     /// A person's full ID number (ADMIN, COORDINATOR in their areas), written to the audit log
     /// as READ_PII with your reason.
-    #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn reveal_national_id(
         &self,
         ctx: &Context<'_>,
@@ -600,7 +596,7 @@ impl HouseholdMutation {
 
     /// Resolves a potential duplicate (ADMIN, COORDINATOR): MERGE moves the members and
     /// history into the survivor and marks the other DUPLICATE; NOT_DUPLICATE closes it.
-    #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn resolve_duplicate(
         &self,
         ctx: &Context<'_>,

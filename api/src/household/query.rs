@@ -5,22 +5,21 @@ use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::{
     duplicates::visible_duplicates,
-    service::{HouseholdFilter as Filter, filter_households, find_person, visible_households},
+    service::{HouseholdFilter as Filter, filter_households, visible_households},
     types::{
         DuplicateStatus, Household, HouseholdConnection, HouseholdSource, HouseholdStatus, Person,
-        PotentialDuplicate, PotentialDuplicateConnection, sees_identity,
+        PotentialDuplicate, PotentialDuplicateConnection,
     },
 };
 use crate::{
     audit::service::{AuditEntry, record},
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
-        context::{actor, loader, scope, services, viewer},
+        context::{actor, scope, services, viewer},
         node,
         pagination::{Keyset, PageArgs, TotalCount, fetch_page},
     },
-    household::loader::HouseholdId,
 };
 
 /// Filters for `households`.
@@ -50,7 +49,7 @@ pub struct HouseholdQuery;
 impl HouseholdQuery {
     /// Households in your areas, oldest first.
     #[graphql(
-        guard = "RoleGuard::SIGNED_IN",
+        guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn households(
@@ -64,7 +63,7 @@ impl HouseholdQuery {
     ) -> Result<HouseholdConnection> {
         let args = PageArgs::new(first, after, last, before)?;
         let f = filter.unwrap_or_default();
-        if f.search.is_some() && !sees_identity(viewer(ctx)) {
+        if f.search.is_some() && !policy::sees_id_numbers(viewer(ctx)) {
             return Err(ApiError::bad_input(
                 "filter.search",
                 "searching by personal data needs a role that sees it",
@@ -101,42 +100,36 @@ impl HouseholdQuery {
         )
         .await?;
         Ok(HouseholdConnection::from_page(
-            page.map(Household),
-            |h| h.0.id.to_string(),
+            page.map(Household::new),
+            |h| h.model().id.to_string(),
             TotalCount::of_select(&s.db, select),
         ))
     }
 
     /// One household by id; null when there is none in your areas.
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn household(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id.")] id: ID,
     ) -> Result<Option<Household>> {
-        let id = node::decode_uuid(&id, "Household", "id")?;
-        Ok(loader(ctx).load_one(HouseholdId(id)).await?.map(Household))
+        node::fetch(ctx, &id, "id").await
     }
 
     /// One person by id; null when they belong to no household in your areas.
-    #[graphql(guard = "RoleGuard::SIGNED_IN")]
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn person(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id.")] id: ID,
     ) -> Result<Option<Person>> {
-        let id = node::decode_uuid(&id, "Person", "id")?;
-        match find_person(&services(ctx).db, &scope(ctx), id).await {
-            Ok(p) => Ok(Some(Person(p))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        node::fetch(ctx, &id, "id").await
     }
 
     /// Potential duplicates between households in your areas, oldest first (ADMIN,
     /// COORDINATOR).
     #[graphql(
-        guard = "RoleGuard::new(&[entity::enums::Role::Admin, entity::enums::Role::Coordinator])",
+        guard = "policy::COORDINATORS",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn potential_duplicates(

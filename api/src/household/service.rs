@@ -24,29 +24,82 @@ use super::{
 use crate::{
     audit::service::{Actor, AuditEntry, record},
     auth::{Scope, Viewer},
+    consent::gate,
     error::{ApiError, ApiResult},
     graphql::node,
     idempotency::{self, IdemKey},
     pii::PiiCipher,
 };
 
-/// Households the scope may see. AGENCY staff see none until referrals exist.
+/// Households the scope may see: by village for area scopes; for AGENCY staff, the households
+/// a consented referral, match or owned case opens to them (`consent::gate`).
 pub fn visible_households(scope: &Scope) -> Select<household::Entity> {
-    household::Entity::find().filter(scope.condition(household::Column::VillageCode, None))
+    household::Entity::find().filter(household_visibility(scope))
+}
+
+/// The condition of `visible_households` on the household table itself.
+fn household_visibility(scope: &Scope) -> Condition {
+    match scope {
+        Scope::Agency(agency) => {
+            gate::agency_sees_household(household::Column::Id, *agency, Utc::now())
+        }
+        _ => scope.condition(household::Column::VillageCode, None),
+    }
+}
+
+/// "`column` holds the id of a household the scope may see": the one condition every record
+/// that hangs off a household (members, assessments, matches, cases, …) builds on.
+pub fn in_visible_household<C: ColumnTrait>(scope: &Scope, column: C) -> Condition {
+    match scope {
+        Scope::All | Scope::Deidentified(None) => Condition::all(),
+        Scope::Nothing => crate::auth::scope::nothing(),
+        Scope::Agency(agency) => gate::agency_sees_household(column, *agency, Utc::now()),
+        Scope::Areas(_) | Scope::Deidentified(Some(_)) => Condition::all().add(
+            column.in_subquery(
+                visible_households(scope)
+                    .select_only()
+                    .column(household::Column::Id)
+                    .into_query(),
+            ),
+        ),
+    }
+}
+
+/// Memberships (current and past) of households the scope may see.
+pub fn visible_memberships(scope: &Scope) -> Select<membership::Entity> {
+    membership::Entity::find().filter(in_visible_household(scope, membership::Column::HouseholdId))
 }
 
 /// Persons with a membership (current or past) in a household the scope may see.
 pub fn visible_persons(scope: &Scope) -> Select<person::Entity> {
-    let households = visible_households(scope)
-        .select_only()
-        .column(household::Column::Id)
-        .into_query();
-    let memberships = membership::Entity::find()
+    if matches!(scope, Scope::All | Scope::Deidentified(None)) {
+        return person::Entity::find();
+    }
+    let memberships = visible_memberships(scope)
         .select_only()
         .column(membership::Column::PersonId)
-        .filter(membership::Column::HouseholdId.in_subquery(households))
         .into_query();
     person::Entity::find().filter(person::Column::Id.in_subquery(memberships))
+}
+
+/// Lifecycle events of households the scope may see; partner agencies see none (the
+/// registry's internal history).
+pub fn visible_status_events(scope: &Scope) -> Select<household_status_event::Entity> {
+    let condition = match scope {
+        Scope::Agency(_) => crate::auth::scope::nothing(),
+        _ => in_visible_household(scope, household_status_event::Column::HouseholdId),
+    };
+    household_status_event::Entity::find().filter(condition)
+}
+
+/// Ids a household has in other systems, for the scopes that see identity numbers (not
+/// partner agencies; ANALYST is refused by the field).
+pub fn visible_external_ids(scope: &Scope) -> Select<household_external_id::Entity> {
+    let condition = match scope {
+        Scope::Agency(_) => crate::auth::scope::nothing(),
+        _ => in_visible_household(scope, household_external_id::Column::HouseholdId),
+    };
+    household_external_id::Entity::find().filter(condition)
 }
 
 pub async fn find_household(

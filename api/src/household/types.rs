@@ -1,41 +1,26 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{
-    enums::Role, household, household_status_event, membership, person, potential_duplicate,
-};
+use entity::{household, household_status_event, membership, person, potential_duplicate};
 
 use super::loader::{
-    AllMemberCount, AllMembersOf, ConsentCount, ConsentsOf, CurrentMemberCount, CurrentMembersOf,
-    ExternalIdsOf, HouseholdId, PersonId, StatusHistoryCount, StatusHistoryOf,
+    AllMemberCount, AllMembersOf, CurrentMemberCount, CurrentMembersOf, DuplicateId, ExternalIdsOf,
+    HouseholdId, MembershipId, PersonId, StatusEventId, StatusHistoryCount, StatusHistoryOf,
 };
+pub use crate::graphql::schema::Household;
 use crate::{
     account::{loader::AccountId, types::Account},
     area::{loader::AreaCode, types::Area},
-    auth::Viewer,
+    auth::policy::{identifying, sees_id_numbers, sees_identity},
     connection,
-    consent::types::{Consent, ConsentConnection},
     graphql::{
         context::{loader, viewer},
         node,
         pagination::{PageArgs, TotalCount},
     },
+    node_by_loader,
 };
-
-/// Whether the viewer may see who a household or person is (names, ID numbers, phones,
-/// addresses, locations) and the free text written about them (notes, reasons, descriptions:
-/// text can name or locate a person as well as a name field can). ANALYST works on
-/// de-identified data only; agency staff do not see households at all.
-pub fn sees_identity(viewer: &Viewer) -> bool {
-    matches!(
-        viewer.role(),
-        Some(Role::Admin | Role::Coordinator | Role::Surveyor)
-    )
-}
-
-/// `value` when the viewer may see identifying data (`sees_identity`), otherwise null.
-pub fn identifying<T>(ctx: &Context<'_>, value: Option<T>) -> Option<T> {
-    value.filter(|_| sees_identity(viewer(ctx)))
-}
 
 /// Where a household record came from.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -172,12 +157,14 @@ pub struct ExternalId {
     pub value: String,
 }
 
-pub struct Household(pub household::Model);
+/// The registry's own fields of a `Household` (the type itself is assembled in
+/// `graphql::schema` from the fields each domain adds).
+pub struct HouseholdFields(pub Arc<household::Model>);
 
 /// A household in the registry. Address, house number and location are null for viewers who
 /// work on de-identified data (ANALYST).
 #[Object]
-impl Household {
+impl HouseholdFields {
     /// Global id.
     pub async fn id(&self) -> ID {
         node::encode("Household", self.0.id)
@@ -242,12 +229,15 @@ impl Household {
         let Some(id) = self.0.merged_into_id else {
             return Ok(None);
         };
-        Ok(loader(ctx).load_one(HouseholdId(id)).await?.map(Household))
+        Ok(loader(ctx)
+            .load_one(HouseholdId(id))
+            .await?
+            .map(Household::new))
     }
 
-    /// Ids in other systems.
+    /// Ids in other systems (empty for viewers who do not see identity numbers).
     async fn external_ids(&self, ctx: &Context<'_>) -> Result<Vec<ExternalId>> {
-        if !sees_identity(viewer(ctx)) {
+        if !sees_id_numbers(viewer(ctx)) {
             return Ok(Vec::new());
         }
         let rows = loader(ctx)
@@ -330,128 +320,6 @@ impl Household {
         ))
     }
 
-    /// Consent records, oldest first.
-    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
-    async fn consents(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
-    ) -> Result<ConsentConnection> {
-        let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(ConsentsOf {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(ConsentConnection::from_page(
-            rows.unwrap_or_default().map(Consent),
-            |c| c.0.id.to_string(),
-            TotalCount::of_loader(ConsentCount(self.0.id)),
-        ))
-    }
-
-    /// The ACTIVE assessment (the household's current capability assets), if any.
-    async fn latest_assessment(
-        &self,
-        ctx: &Context<'_>,
-    ) -> Result<Option<crate::assessment::types::Assessment>> {
-        Ok(loader(ctx)
-            .load_one(crate::assessment::loader::ActiveAssessmentOf(self.0.id))
-            .await?
-            .map(crate::assessment::types::Assessment))
-    }
-
-    /// Ladder levels from the ACTIVE assessment (null before the first one).
-    async fn ladder(&self, ctx: &Context<'_>) -> Result<Option<crate::assessment::types::Ladder>> {
-        Ok(loader(ctx)
-            .load_one(crate::assessment::loader::ActiveAssessmentOf(self.0.id))
-            .await?
-            .map(|a| crate::assessment::types::Ladder::of(&a)))
-    }
-
-    /// Every assessment, oldest first (including drafts, superseded and cancelled ones).
-    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
-    async fn assessments(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
-    ) -> Result<crate::assessment::types::AssessmentConnection> {
-        use crate::assessment::loader::{AssessmentCount, AssessmentsOf};
-        let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(AssessmentsOf {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(crate::assessment::types::AssessmentConnection::from_page(
-            rows.unwrap_or_default()
-                .map(crate::assessment::types::Assessment),
-            |a| a.0.id.to_string(),
-            TotalCount::of_loader(AssessmentCount(self.0.id)),
-        ))
-    }
-
-    /// Enterprises the household produces for, works at or supplies, oldest link first.
-    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
-    async fn enterprises(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
-    ) -> Result<crate::enterprise::graphql::EnterpriseLinkConnection> {
-        use crate::enterprise::loader::{LinkCountOfHousehold, LinksOfHousehold};
-        let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(LinksOfHousehold {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(
-            crate::enterprise::graphql::EnterpriseLinkConnection::from_page(
-                rows.unwrap_or_default()
-                    .map(crate::enterprise::graphql::EnterpriseLink),
-                |l| l.0.id.to_string(),
-                TotalCount::of_loader(LinkCountOfHousehold(self.0.id)),
-            ),
-        )
-    }
-
-    /// Technology matches of the household, oldest first.
-    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
-    async fn matches(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
-        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
-    ) -> Result<crate::matching::types::MatchConnection> {
-        use crate::matching::loader::{MatchCount, MatchesOf};
-        let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(MatchesOf {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(crate::matching::types::MatchConnection::from_page(
-            rows.unwrap_or_default().map(crate::matching::types::Match),
-            |m| m.0.id.to_string(),
-            TotalCount::of_loader(MatchCount(self.0.id)),
-        ))
-    }
-
     /// Optimistic-locking version; pass it back with every change.
     async fn version(&self) -> i32 {
         self.0.version
@@ -479,6 +347,15 @@ impl Household {
 }
 
 connection!(HouseholdConnection, HouseholdEdge, Household, "households");
+node_by_loader!(Household, "Household", HouseholdId, Household::new);
+node_by_loader!(Person, "Person", PersonId, Person);
+node_by_loader!(Membership, "Membership", MembershipId, Membership);
+node_by_loader!(
+    HouseholdStatusEvent,
+    "HouseholdStatusEvent",
+    StatusEventId,
+    HouseholdStatusEvent
+);
 
 pub struct Membership(pub membership::Model);
 
@@ -487,7 +364,7 @@ pub struct Membership(pub membership::Model);
 #[Object]
 impl Membership {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         node::encode("Membership", self.0.id)
     }
 
@@ -601,7 +478,7 @@ impl Person {
 
     /// The ID number masked as `x-xxxx-xxxxx-xx-D` (only the check digit shows).
     async fn national_id_masked(&self, ctx: &Context<'_>) -> Option<String> {
-        if !sees_identity(viewer(ctx)) {
+        if !sees_id_numbers(viewer(ctx)) {
             return None;
         }
         self.0
@@ -633,7 +510,7 @@ pub struct HouseholdStatusEvent(pub household_status_event::Model);
 #[Object]
 impl HouseholdStatusEvent {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         node::encode("HouseholdStatusEvent", self.0.id)
     }
 
@@ -720,7 +597,7 @@ impl PotentialDuplicate {
         Ok(loader(ctx)
             .load_one(HouseholdId(self.0.household_id))
             .await?
-            .map(Household))
+            .map(Household::new))
     }
 
     /// The household it looks like.
@@ -728,7 +605,7 @@ impl PotentialDuplicate {
         Ok(loader(ctx)
             .load_one(HouseholdId(self.0.other_household_id))
             .await?
-            .map(Household))
+            .map(Household::new))
     }
 
     /// The person in `household` who looks like `otherPerson`.
@@ -752,7 +629,10 @@ impl PotentialDuplicate {
         let Some(id) = self.0.survivor_household_id else {
             return Ok(None);
         };
-        Ok(loader(ctx).load_one(HouseholdId(id)).await?.map(Household))
+        Ok(loader(ctx)
+            .load_one(HouseholdId(id))
+            .await?
+            .map(Household::new))
     }
 
     /// When it was resolved.
@@ -771,6 +651,13 @@ impl PotentialDuplicate {
     }
 }
 
+node_by_loader!(
+    PotentialDuplicate,
+    "PotentialDuplicate",
+    DuplicateId,
+    PotentialDuplicate,
+    crate::auth::policy::COORDINATORS
+);
 connection!(
     PotentialDuplicateConnection,
     PotentialDuplicateEdge,

@@ -1,11 +1,14 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{r#match as matches, match_event, technology};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{match_event, technology};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
-use crate::{child_page_loader, error::ApiError, graphql::loaders::DbLoader};
+use super::service::visible_matches;
+use crate::{by_id_loader, child_page_loader, error::ApiError, graphql::loaders::DbLoader};
+
+by_id_loader!(MatchId, r#match, visible_matches);
 
 /// A technology by id (the catalogue is public to signed-in users).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,7 +31,7 @@ impl Loader<TechnologyId> for DbLoader {
     }
 }
 
-/// The status changes of a match (reached only under a visible match).
+/// The status changes of a match the viewer may see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MatchEventsOf(pub Uuid);
 
@@ -40,8 +43,13 @@ impl Loader<MatchEventsOf> for DbLoader {
         &self,
         keys: &[MatchEventsOf],
     ) -> Result<HashMap<MatchEventsOf, Self::Value>, Self::Error> {
+        let visible = visible_matches(&self.scope)
+            .select_only()
+            .column(entity::r#match::Column::Id)
+            .filter(entity::r#match::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .into_query();
         let rows = match_event::Entity::find()
-            .filter(match_event::Column::MatchId.is_in(keys.iter().map(|k| k.0)))
+            .filter(match_event::Column::MatchId.in_subquery(visible))
             .order_by_asc(match_event::Column::Id)
             .all(&self.db)
             .await
@@ -61,5 +69,5 @@ child_page_loader!(
     r#match,
     HouseholdId,
     Id,
-    matches::Entity::find()
+    visible_matches
 );

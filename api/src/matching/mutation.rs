@@ -1,12 +1,11 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use entity::enums::Role;
 
 use super::{
     service::{RunInput, run_matching, suggest_match, transition_match},
     types::{Match, MatchStatus, MatchingRun},
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     error::ApiError,
     graphql::{
         context::{actor, scope, services, viewer},
@@ -74,9 +73,6 @@ pub struct RunMatchingPayload {
     pub run: MatchingRun,
 }
 
-const COORDINATORS: &[Role] = &[Role::Admin, Role::Coordinator];
-const MOVERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::Agency];
-
 #[derive(Default)]
 pub struct MatchingMutation;
 
@@ -84,7 +80,7 @@ pub struct MatchingMutation;
 impl MatchingMutation {
     /// Suggests one technology for one household (ADMIN, COORDINATOR), scored and explained.
     /// A household has at most one open match: CONFLICT when it has one.
-    #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn suggest_match(
         &self,
         ctx: &Context<'_>,
@@ -106,7 +102,7 @@ impl MatchingMutation {
     }
 
     /// Moves a match (COORDINATOR in scope; agency staff for their agency's technologies).
-    #[graphql(guard = "RoleGuard::new(MOVERS)")]
+    #[graphql(guard = "policy::MATCH_MOVERS")]
     async fn transition_match(
         &self,
         ctx: &Context<'_>,
@@ -119,7 +115,6 @@ impl MatchingMutation {
             .transpose()?;
         let m = transition_match(
             &services(ctx).db,
-            viewer(ctx),
             &scope(ctx),
             &actor(ctx)?,
             id,
@@ -136,7 +131,7 @@ impl MatchingMutation {
     /// total ladder-weighted score exactly (poorest first), at most one technology per
     /// household; stores the run and its matches as SUGGESTED (ADMIN, COORDINATOR). Households
     /// with an open match are left out, also those matched by a run that finished first.
-    #[graphql(guard = "RoleGuard::new(COORDINATORS)")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn run_matching(
         &self,
         ctx: &Context<'_>,

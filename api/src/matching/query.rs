@@ -10,18 +10,15 @@ use super::{
     },
 };
 use crate::{
-    auth::RoleGuard,
+    auth::policy,
     catalogue::types::{Service, Technology},
     error::ApiError,
     graphql::{
-        context::{scope, services, viewer},
+        context::{scope, services},
         node,
         pagination::{Keyset, PageArgs, TotalCount, fetch_page},
     },
 };
-use entity::enums::Role;
-
-const STAFF: &[Role] = &[Role::Admin, Role::Coordinator, Role::Surveyor];
 
 fn top(first: Option<i32>) -> Result<usize, ApiError> {
     let n = first.unwrap_or(10);
@@ -56,7 +53,7 @@ impl MatchingQuery {
     /// Technologies ranked for one household (ADMIN, COORDINATOR, SURVEYOR in their areas),
     /// each with its score in [0, 1] and the reasons that add up to it. Technologies that fail
     /// a hard filter (minimum capital scores, land, working-age members) are left out.
-    #[graphql(guard = "RoleGuard::new(STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn recommend_technologies(
         &self,
         ctx: &Context<'_>,
@@ -85,7 +82,7 @@ impl MatchingQuery {
     }
 
     /// Services covering the household's area, ranked with reasons.
-    #[graphql(guard = "RoleGuard::new(STAFF)")]
+    #[graphql(guard = "policy::FIELD_STAFF")]
     async fn recommend_services(
         &self,
         ctx: &Context<'_>,
@@ -107,7 +104,7 @@ impl MatchingQuery {
     /// Matches you may see (households in your areas; for agency staff, their agency's
     /// technologies), oldest first.
     #[graphql(
-        guard = "RoleGuard::SIGNED_IN",
+        guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn matches(
@@ -121,7 +118,7 @@ impl MatchingQuery {
     ) -> Result<MatchConnection> {
         let args = PageArgs::new(first, after, last, before)?;
         let f = filter.unwrap_or_default();
-        let mut select = visible_matches(viewer(ctx), &scope(ctx));
+        let mut select = visible_matches(&scope(ctx));
         if !f.status.is_empty() {
             let st: Vec<entity::enums::MatchStatus> =
                 f.status.into_iter().map(Into::into).collect();
@@ -164,7 +161,7 @@ impl MatchingQuery {
     }
 
     /// A matching run (ADMIN, COORDINATOR of its area).
-    #[graphql(guard = "RoleGuard::new(&[Role::Admin, Role::Coordinator])")]
+    #[graphql(guard = "policy::COORDINATORS")]
     async fn matching_run(
         &self,
         ctx: &Context<'_>,

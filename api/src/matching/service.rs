@@ -31,7 +31,7 @@ use crate::{
     config::MatchWeights,
     error::{ApiError, ApiResult},
     household::{
-        service::{find_household, visible_households},
+        service::{find_household, in_visible_household, visible_households},
         validate::text,
     },
 };
@@ -265,21 +265,16 @@ pub async fn recommend_services(
     Ok(out)
 }
 
-/// Matches the viewer may see: by household area for area-scoped roles, by delivering agency
-/// for AGENCY staff.
-pub fn visible_matches(viewer: &Viewer, scope: &Scope) -> Select<matches::Entity> {
+/// Matches the viewer may see: of visible households for area-scoped roles; for AGENCY
+/// staff, the matches their agency delivers (the household itself only opens to them with
+/// consent, see `consent::gate`).
+pub fn visible_matches(scope: &Scope) -> Select<matches::Entity> {
     match scope {
         Scope::Agency(agency) => {
             matches::Entity::find().filter(matches::Column::DeliveringAgencyId.eq(*agency))
         }
-        _ => {
-            let _ = viewer;
-            let households = visible_households(scope)
-                .select_only()
-                .column(household::Column::Id)
-                .into_query();
-            matches::Entity::find().filter(matches::Column::HouseholdId.in_subquery(households))
-        }
+        _ => matches::Entity::find()
+            .filter(in_visible_household(scope, matches::Column::HouseholdId)),
     }
 }
 
@@ -392,7 +387,6 @@ pub async fn suggest_match(
 #[allow(clippy::too_many_arguments)]
 pub async fn transition_match(
     db: &DatabaseConnection,
-    viewer: &Viewer,
     scope: &Scope,
     actor: &Actor,
     id: Uuid,
@@ -401,7 +395,7 @@ pub async fn transition_match(
     reason: Option<String>,
     follow_up_income_satang: Option<i64>,
 ) -> ApiResult<matches::Model> {
-    let current = visible_matches(viewer, scope)
+    let current = visible_matches(scope)
         .filter(matches::Column::Id.eq(id))
         .one(db)
         .await?

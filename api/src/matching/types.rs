@@ -3,13 +3,12 @@ use chrono::{DateTime, Utc};
 use entity::{enums::Reason as StoredReason, r#match as matches, match_event, matching_run};
 
 use crate::{
+    auth::policy::identifying,
     catalogue::types::{Service, Technology},
     connection,
+    graphql::pagination::{PageArgs, TotalCount},
     graphql::{context::loader, node},
-    household::{
-        loader::HouseholdId,
-        types::{Household, identifying},
-    },
+    household::{loader::HouseholdId, types::Household},
 };
 
 /// Match lifecycle.
@@ -92,7 +91,7 @@ impl Match {
         Ok(loader(ctx)
             .load_one(HouseholdId(self.0.household_id))
             .await?
-            .map(Household))
+            .map(Household::new))
     }
 
     /// The technology.
@@ -256,11 +255,8 @@ impl MatchingRun {
         use crate::graphql::pagination::{Keyset, PageArgs, TotalCount, fetch_page};
         use sea_orm::{ColumnTrait, QueryFilter};
         let args = PageArgs::new(first, after, last, before)?;
-        let select = super::service::visible_matches(
-            crate::graphql::context::viewer(ctx),
-            &crate::graphql::context::scope(ctx),
-        )
-        .filter(matches::Column::RunId.eq(self.0.id));
+        let select = super::service::visible_matches(&crate::graphql::context::scope(ctx))
+            .filter(matches::Column::RunId.eq(self.0.id));
         let db = &crate::graphql::context::services(ctx).db;
         let page = fetch_page(db, select.clone(), Keyset::uuid(matches::Column::Id), &args).await?;
         Ok(MatchConnection::from_page(
@@ -275,3 +271,51 @@ impl MatchingRun {
         self.0.created_at
     }
 }
+
+/// A household's technology matches.
+pub struct MatchesOfHousehold(pub std::sync::Arc<entity::household::Model>);
+
+/// A household's technology matches.
+#[Object]
+impl MatchesOfHousehold {
+    /// Technology matches of the household, oldest first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn matches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before.")] before: Option<String>,
+    ) -> Result<MatchConnection> {
+        use super::loader::{MatchCount, MatchesOf};
+        let page = PageArgs::new(first, after, last, before)?;
+        let rows = loader(ctx)
+            .load_one(MatchesOf {
+                parent: self.0.id,
+                page,
+            })
+            .await?;
+        Ok(MatchConnection::from_page(
+            rows.unwrap_or_default().map(Match),
+            |m| m.0.id.to_string(),
+            TotalCount::of_loader(MatchCount(self.0.id)),
+        ))
+    }
+}
+
+/// Matching runs in the viewer's areas.
+pub fn visible_runs(scope: &crate::auth::Scope) -> sea_orm::Select<matching_run::Entity> {
+    use sea_orm::{EntityTrait, QueryFilter};
+    matching_run::Entity::find().filter(scope.condition(matching_run::Column::AreaCode, None))
+}
+
+crate::by_id_loader!(MatchingRunId, matching_run, visible_runs);
+crate::node_by_loader!(Match, "Match", super::loader::MatchId, Match);
+crate::node_by_loader!(
+    MatchingRun,
+    "MatchingRun",
+    MatchingRunId,
+    MatchingRun,
+    crate::auth::policy::COORDINATORS
+);

@@ -1,0 +1,116 @@
+//! Who may do what: the named role sets that every guard and every check uses, and the
+//! field-level rules on personal data. Row-level visibility (which records a viewer may see at
+//! all) is the scope layer's job (`scope.rs` and each domain's `visible_*`); a role set only
+//! answers "may this role use this field or this write".
+//!
+//! A role set is itself a field guard: `#[graphql(guard = "policy::COORDINATORS")]`.
+use async_graphql::{Context, Guard, Result};
+use entity::enums::Role;
+
+use crate::{auth::Viewer, error::ApiError};
+
+/// A named set of roles.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleSet(&'static [Role]);
+
+impl RoleSet {
+    /// Whether the viewer is signed in with one of these roles.
+    pub fn admits(&self, viewer: &Viewer) -> bool {
+        viewer.role().is_some_and(|r| self.0.contains(&r))
+    }
+
+    /// UNAUTHENTICATED for an anonymous caller, FORBIDDEN for another role.
+    pub fn check(&self, viewer: &Viewer) -> Result<(), ApiError> {
+        match viewer.role() {
+            None => Err(ApiError::Unauthenticated("sign in first".into())),
+            Some(role) if self.0.contains(&role) => Ok(()),
+            Some(_) => Err(ApiError::Forbidden),
+        }
+    }
+
+    pub fn roles(&self) -> &'static [Role] {
+        self.0
+    }
+}
+
+impl Guard for RoleSet {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let viewer = ctx
+            .data::<Viewer>()
+            .map_err(|_| ApiError::internal("no viewer"))?;
+        RoleSet::check(self, viewer).map_err(Into::into)
+    }
+}
+
+use Role::{Admin, Agency, Analyst, Coordinator, Surveyor};
+
+/// Any signed-in account.
+pub const SIGNED_IN: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency, Analyst]);
+/// Accounts, agencies, reference data, the audit log.
+pub const ADMINS: RoleSet = RoleSet(&[Admin]);
+/// Provincial case managers: verify and merge households, import lists, run matching, open
+/// and steer cases, refer, override a missing consent (with a reason).
+pub const COORDINATORS: RoleSet = RoleSet(&[Admin, Coordinator]);
+/// People who work with households in the field: register and update households and persons,
+/// record consents, assessments and visits, ask for recommendations.
+pub const FIELD_STAFF: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor]);
+/// Partner agencies' own work: their catalogue entries, their referral inbox.
+pub const PROVIDERS: RoleSet = RoleSet(&[Admin, Agency]);
+/// Who moves a match along its lifecycle (the delivering agency among them).
+pub const MATCH_MOVERS: RoleSet = RoleSet(&[Admin, Coordinator, Agency]);
+/// Who reads case rows (cases, referrals, interventions). ANALYST works from aggregates.
+pub const CASE_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency]);
+/// Who changes cases, refers and records what was delivered.
+pub const CASE_WORKERS: RoleSet = RoleSet(&[Admin, Coordinator, Agency]);
+/// Who sees who a household or person is: names, contact data, addresses, locations and the
+/// free text written about them. AGENCY staff only ever reach the households that a consented
+/// referral or match opened to them (see `consent::gate`).
+pub const IDENTITY_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency]);
+/// Who sees identity numbers at all (masked national IDs, ids in other systems) and may search
+/// by them. Partner agencies never do; the full number needs `revealNationalId` (audited).
+pub const ID_NUMBER_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor]);
+
+/// Whether the viewer may see who a household or person is (`IDENTITY_READERS`).
+pub fn sees_identity(viewer: &Viewer) -> bool {
+    IDENTITY_READERS.admits(viewer)
+}
+
+/// Whether the viewer may see identity numbers (`ID_NUMBER_READERS`).
+pub fn sees_id_numbers(viewer: &Viewer) -> bool {
+    ID_NUMBER_READERS.admits(viewer)
+}
+
+/// `value` when the viewer may see identifying data (`sees_identity`), otherwise null.
+pub fn identifying<T>(ctx: &Context<'_>, value: Option<T>) -> Option<T> {
+    value.filter(|_| sees_identity(crate::graphql::context::viewer(ctx)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_set_is_a_subset_of_signed_in_and_admin_is_in_every_set() {
+        for set in [
+            ADMINS,
+            COORDINATORS,
+            FIELD_STAFF,
+            PROVIDERS,
+            MATCH_MOVERS,
+            CASE_READERS,
+            CASE_WORKERS,
+            IDENTITY_READERS,
+            ID_NUMBER_READERS,
+        ] {
+            assert!(set.roles().contains(&Admin), "{set:?}");
+            assert!(set.roles().iter().all(|r| SIGNED_IN.roles().contains(r)));
+        }
+    }
+
+    #[test]
+    fn analysts_never_see_identity_and_agencies_never_see_id_numbers() {
+        assert!(!IDENTITY_READERS.roles().contains(&Analyst));
+        assert!(!ID_NUMBER_READERS.roles().contains(&Agency));
+        assert!(!CASE_READERS.roles().contains(&Analyst));
+    }
+}
