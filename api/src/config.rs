@@ -70,6 +70,9 @@ pub struct Settings {
     pub demo_password: SecretString,
     /// Weights of the recommendation score (see README "Matching").
     pub match_weights: MatchWeights,
+    /// Days a partner agency has to act on a referral before it is overdue, when the sender
+    /// gives no due date.
+    pub referral_sla_days: u32,
 }
 
 /// Weights of the five factors of a technology recommendation; they are normalised to sum 1.
@@ -382,6 +385,7 @@ impl Settings {
             },
             demo_password: SecretString::from(demo_password),
             match_weights: parse_weights(env.get("APP_MATCH_WEIGHTS"))?,
+            referral_sla_days: env.parse("APP_REFERRAL_SLA_DAYS", 14u32)?,
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(
@@ -391,6 +395,12 @@ impl Settings {
         }
         if settings.limits.max_batch == 0 {
             return Err(ConfigError::new("APP_MAX_BATCH", "must be positive"));
+        }
+        if !(1..=365).contains(&settings.referral_sla_days) {
+            return Err(ConfigError::new(
+                "APP_REFERRAL_SLA_DAYS",
+                "must be between 1 and 365",
+            ));
         }
         if settings.login.max_failures < 1 {
             return Err(ConfigError::new(

@@ -80,6 +80,22 @@ pub async fn remember(
     Ok(())
 }
 
+/// Ends a write: records its audit event and its idempotency key in the write's transaction,
+/// commits, and returns the id of what was written (the value `run` hands back on a replay).
+pub async fn commit(
+    txn: sea_orm::DatabaseTransaction,
+    entry: crate::audit::service::AuditEntry,
+    key: Option<&IdemKey>,
+    id: Uuid,
+) -> ApiResult<String> {
+    crate::audit::service::record(&txn, entry).await?;
+    if let Some(key) = key {
+        remember(&txn, key, &id.to_string()).await?;
+    }
+    txn.commit().await?;
+    Ok(id.to_string())
+}
+
 /// Runs a keyed write: a replay returns the stored result id; otherwise `write` runs (it must
 /// call `remember` in its transaction). If `write` loses a race with a concurrent retry of
 /// the same key, the winner's result is returned.

@@ -5,6 +5,7 @@ pub mod area;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
+pub mod case;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

@@ -7,6 +7,7 @@
 //! | [`MONTHLY_INCOME`] | `RecordAssessmentInput.incomePerPerson`, `TransitionMatchInput.followUpIncome` (per person per month), `LinkHouseholdToEnterpriseInput.monthlyIncome` (per household per month) | 0 – 10,000,000 |
 //! | [`INCOME_GAIN`] | `TechnologyInput.monthlyIncomeGain` (per household per month) | 0 – 1,000,000 |
 //! | [`UNIT_COST`] | `TechnologyInput.unitCost`, `TechnologyFilter.maxUnitCost` (per household) | 0 – 10,000,000 |
+//! | [`DELIVERY_COST`] | `RecordInterventionInput.cost` (what delivering one intervention cost) | 0 – 10,000,000 |
 //! | [`POVERTY_LINE`] | `SetPovertyLineInput.povertyLine`, `.poorest40Cut`, `.median` (per person per month) | 1 – 1,000,000 |
 //!
 //! The bounds are far above any real value (the 2563 median is 6,531 baht per person per
@@ -45,6 +46,13 @@ pub const UNIT_COST: Range = Range {
     min_baht: 0,
     max_baht: 10_000_000,
     what: "a cost per household",
+};
+
+/// What delivering one intervention cost.
+pub const DELIVERY_COST: Range = Range {
+    min_baht: 0,
+    max_baht: 10_000_000,
+    what: "a delivery cost",
 };
 
 /// Poverty-line values, per person per month: positive.

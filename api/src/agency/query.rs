@@ -2,15 +2,12 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::{agency, agency_coverage};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
-use super::{
-    loader::AgencyId,
-    types::{Agency, AgencyConnection, AgencyType},
-};
+use super::types::{Agency, AgencyConnection, AgencyType};
 use crate::{
     auth::policy,
     error::ApiError,
     graphql::{
-        context::{loader, services},
+        context::services,
         node,
         pagination::{Keyset, PageArgs, TotalCount, fetch_page},
         search::contains,
@@ -102,7 +99,6 @@ impl AgencyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id.")] id: ID,
     ) -> Result<Option<Agency>> {
-        let id = node::decode_uuid(&id, "Agency", "id")?;
-        Ok(loader(ctx).load_one(AgencyId(id)).await?.map(Agency))
+        node::fetch(ctx, &id, "id").await
     }
 }

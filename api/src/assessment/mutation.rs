@@ -59,6 +59,66 @@ pub struct RecordAssessmentInput {
     pub activate: bool,
 }
 
+/// An assessment recorded as part of another write (a completed visit): the fields of
+/// `RecordAssessmentInput` without the household and the retry key, which come from there.
+#[derive(InputObject)]
+pub struct VisitAssessmentInput {
+    /// Date of the assessment (not in the future).
+    pub assessed_on: NaiveDate,
+    /// The five capital scores.
+    pub scores: CapitalScoresInput,
+    /// People in the household (at least 1).
+    pub household_size: i32,
+    /// Income per person per month, baht: 0 to 10,000,000.
+    pub income_per_person: f64,
+    /// Whether the household has land to farm.
+    pub has_land: Option<bool>,
+    /// Raw indicator answers, for provenance (at most 32 KiB).
+    pub indicators: Option<async_graphql::Json<serde_json::Value>>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Make it the household's ACTIVE assessment now (default), or keep it as DRAFT.
+    #[graphql(default = true)]
+    pub activate: bool,
+}
+
+impl VisitAssessmentInput {
+    /// The checked-shape new assessment of `household_id`; error fields are prefixed with
+    /// `prefix` (e.g. `assessment.`) so they name the input as the client sent it.
+    pub fn into_new(
+        self,
+        household_id: Uuid,
+        client_uuid: Option<Uuid>,
+        prefix: &str,
+    ) -> Result<NewAssessment, crate::error::ApiError> {
+        let s = &self.scores;
+        let field = |f: &str| format!("{prefix}{f}");
+        let scores = Scores {
+            human: score_hundredths(s.human, &field("scores.human"))?,
+            physical: score_hundredths(s.physical, &field("scores.physical"))?,
+            financial: score_hundredths(s.financial, &field("scores.financial"))?,
+            natural: score_hundredths(s.natural, &field("scores.natural"))?,
+            social: score_hundredths(s.social, &field("scores.social"))?,
+        };
+        Ok(NewAssessment {
+            household_id,
+            assessed_on: self.assessed_on,
+            scores,
+            household_size: self.household_size,
+            income_per_person_satang: money::satang(
+                &field("incomePerPerson"),
+                self.income_per_person,
+                money::MONTHLY_INCOME,
+            )?,
+            has_land: self.has_land,
+            indicators: self.indicators.map(|j| j.0),
+            notes: self.notes,
+            activate: self.activate,
+            client_uuid,
+        })
+    }
+}
+
 /// Names one assessment.
 #[derive(InputObject)]
 pub struct AssessmentStatusInput {
@@ -90,30 +150,17 @@ impl AssessmentMutation {
         input: RecordAssessmentInput,
     ) -> Result<AssessmentPayload> {
         let household_id = node::decode_uuid(&input.household_id, "Household", "householdId")?;
-        let s = &input.scores;
-        let scores = Scores {
-            human: score_hundredths(s.human, "scores.human")?,
-            physical: score_hundredths(s.physical, "scores.physical")?,
-            financial: score_hundredths(s.financial, "scores.financial")?,
-            natural: score_hundredths(s.natural, "scores.natural")?,
-            social: score_hundredths(s.social, "scores.social")?,
-        };
-        let new = NewAssessment {
-            household_id,
+        let new = VisitAssessmentInput {
             assessed_on: input.assessed_on,
-            scores,
+            scores: input.scores,
             household_size: input.household_size,
-            income_per_person_satang: money::satang(
-                "incomePerPerson",
-                input.income_per_person,
-                money::MONTHLY_INCOME,
-            )?,
+            income_per_person: input.income_per_person,
             has_land: input.has_land,
-            indicators: input.indicators.map(|j| j.0),
+            indicators: input.indicators,
             notes: input.notes,
             activate: input.activate,
-            client_uuid: input.client_uuid,
-        };
+        }
+        .into_new(household_id, input.client_uuid, "")?;
         let key = IdemKey::new(
             Some(account(ctx)?.id),
             input.client_uuid,

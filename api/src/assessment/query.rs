@@ -3,13 +3,13 @@ use chrono::Utc;
 use entity::{enums::AuditAction, poverty_line};
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 
-use super::{service::find_visible, types::Assessment};
+use super::types::Assessment;
 use crate::{
     audit::service::{AuditEntry, record},
     auth::policy,
     error::ApiError,
     graphql::{
-        context::{actor, scope, services},
+        context::{actor, services},
         node,
     },
     money,
@@ -62,12 +62,7 @@ impl AssessmentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id.")] id: ID,
     ) -> Result<Option<Assessment>> {
-        let id = node::decode_uuid(&id, "Assessment", "id")?;
-        match find_visible(&services(ctx).db, &scope(ctx), id).await {
-            Ok(a) => Ok(Some(Assessment(a))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        node::fetch(ctx, &id, "id").await
     }
 }
 

@@ -140,6 +140,118 @@ pub struct NewAssessment {
     pub client_uuid: Option<Uuid>,
 }
 
+/// An assessment that passed every check, ready to be written.
+pub struct CheckedAssessment {
+    row: assessment::ActiveModel,
+    pub id: Uuid,
+    household_id: Uuid,
+    activate: bool,
+}
+
+/// Checks a new assessment (household visible and not merged, date, size, income, notes,
+/// indicators) without writing anything.
+pub async fn check_assessment(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    actor: &Actor,
+    input: &NewAssessment,
+) -> ApiResult<CheckedAssessment> {
+    let household = find_household(db, scope, input.household_id).await?;
+    if household.status == HouseholdStatus::Duplicate {
+        return Err(ApiError::bad_input(
+            "householdId",
+            "this household was merged into another; assess that one",
+        ));
+    }
+    if input.assessed_on > Utc::now().date_naive() {
+        return Err(ApiError::bad_input(
+            "assessedOn",
+            "the date is in the future",
+        ));
+    }
+    if !(1..=100).contains(&input.household_size) {
+        return Err(ApiError::bad_input(
+            "householdSize",
+            "a household has 1 to 100 people",
+        ));
+    }
+    money::check_satang(
+        "incomePerPerson",
+        input.income_per_person_satang,
+        money::MONTHLY_INCOME,
+    )?;
+    let notes = text(input.notes.as_deref(), "notes", 4000)?;
+    if let Some(ind) = &input.indicators
+        && serde_json::to_vec(ind).map(|v| v.len()).unwrap_or(0) > 32 * 1024
+    {
+        return Err(ApiError::bad_input(
+            "indicators",
+            "at most 32 KiB of indicator answers",
+        ));
+    }
+    let line = poverty_line_for(db, year_be(input.assessed_on)).await?;
+    let overall = input.scores.overall();
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let row = assessment::ActiveModel {
+        id: Set(id),
+        household_id: Set(input.household_id),
+        status: Set(if input.activate {
+            AssessmentStatus::Active
+        } else {
+            AssessmentStatus::Draft
+        }),
+        assessed_on: Set(input.assessed_on),
+        human: Set(input.scores.human),
+        physical: Set(input.scores.physical),
+        financial: Set(input.scores.financial),
+        natural: Set(input.scores.natural),
+        social: Set(input.scores.social),
+        overall_score: Set(overall),
+        overall_level: Set(LadderLevel::of_score(overall)),
+        household_size: Set(input.household_size),
+        income_per_person_satang: Set(input.income_per_person_satang),
+        income_level: Set(income_level(input.income_per_person_satang, &line)),
+        poverty_line_year: Set(line.year_be),
+        has_land: Set(input.has_land),
+        indicators: Set(input.indicators.clone().map(JsonDocument)),
+        notes: Set(notes),
+        collector_id: Set(actor.id),
+        client_uuid: Set(input.client_uuid),
+        created_at: Set(now),
+        activated_at: Set(input.activate.then_some(now)),
+        closed_at: Set(None),
+    };
+    Ok(CheckedAssessment {
+        row,
+        id,
+        household_id: input.household_id,
+        activate: input.activate,
+    })
+}
+
+/// Writes a checked assessment inside the caller's transaction: with `activate`, the
+/// household's ACTIVE assessment becomes SUPERSEDED first; the CREATE audit event goes in the
+/// same transaction.
+pub async fn write_assessment(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    checked: CheckedAssessment,
+) -> ApiResult<Uuid> {
+    if checked.activate {
+        supersede_active(conn, checked.household_id, Utc::now()).await?;
+    }
+    checked.row.insert(conn).await?;
+    record(
+        conn,
+        AuditEntry::by(actor, AuditAction::Create)
+            .entity("Assessment", checked.id)
+            .fields(["scores", "householdSize", "incomePerPerson", "status"]),
+    )
+    .await?;
+    Ok(checked.id)
+}
+
 /// Records an assessment; with `activate`, the household's ACTIVE assessment becomes
 /// SUPERSEDED in the same transaction.
 pub async fn record_assessment(
@@ -150,85 +262,9 @@ pub async fn record_assessment(
     idem: Option<IdemKey>,
 ) -> ApiResult<assessment::Model> {
     let id = idempotency::run(db, idem.as_ref(), || async {
-        let household = find_household(db, scope, input.household_id).await?;
-        if household.status == HouseholdStatus::Duplicate {
-            return Err(ApiError::bad_input(
-                "householdId",
-                "this household was merged into another; assess that one",
-            ));
-        }
-        if input.assessed_on > Utc::now().date_naive() {
-            return Err(ApiError::bad_input(
-                "assessedOn",
-                "the date is in the future",
-            ));
-        }
-        if !(1..=100).contains(&input.household_size) {
-            return Err(ApiError::bad_input(
-                "householdSize",
-                "a household has 1 to 100 people",
-            ));
-        }
-        money::check_satang(
-            "incomePerPerson",
-            input.income_per_person_satang,
-            money::MONTHLY_INCOME,
-        )?;
-        let notes = text(input.notes.as_deref(), "notes", 4000)?;
-        if let Some(ind) = &input.indicators
-            && serde_json::to_vec(ind).map(|v| v.len()).unwrap_or(0) > 32 * 1024
-        {
-            return Err(ApiError::bad_input(
-                "indicators",
-                "at most 32 KiB of indicator answers",
-            ));
-        }
-        let line = poverty_line_for(db, year_be(input.assessed_on)).await?;
-        let overall = input.scores.overall();
-        let now = Utc::now();
-        let id = Uuid::now_v7();
+        let checked = check_assessment(db, scope, actor, &input).await?;
         let txn = db.begin().await?;
-        if input.activate {
-            supersede_active(&txn, input.household_id, now).await?;
-        }
-        assessment::ActiveModel {
-            id: Set(id),
-            household_id: Set(input.household_id),
-            status: Set(if input.activate {
-                AssessmentStatus::Active
-            } else {
-                AssessmentStatus::Draft
-            }),
-            assessed_on: Set(input.assessed_on),
-            human: Set(input.scores.human),
-            physical: Set(input.scores.physical),
-            financial: Set(input.scores.financial),
-            natural: Set(input.scores.natural),
-            social: Set(input.scores.social),
-            overall_score: Set(overall),
-            overall_level: Set(LadderLevel::of_score(overall)),
-            household_size: Set(input.household_size),
-            income_per_person_satang: Set(input.income_per_person_satang),
-            income_level: Set(income_level(input.income_per_person_satang, &line)),
-            poverty_line_year: Set(line.year_be),
-            has_land: Set(input.has_land),
-            indicators: Set(input.indicators.clone().map(JsonDocument)),
-            notes: Set(notes),
-            collector_id: Set(actor.id),
-            client_uuid: Set(input.client_uuid),
-            created_at: Set(now),
-            activated_at: Set(input.activate.then_some(now)),
-            closed_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        record(
-            &txn,
-            AuditEntry::by(actor, AuditAction::Create)
-                .entity("Assessment", id)
-                .fields(["scores", "householdSize", "incomePerPerson", "status"]),
-        )
-        .await?;
+        let id = write_assessment(&txn, actor, checked).await?;
         if let Some(key) = &idem {
             idempotency::remember(&txn, key, &id.to_string()).await?;
         }

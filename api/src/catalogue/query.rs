@@ -168,12 +168,7 @@ impl CatalogueQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id.")] id: ID,
     ) -> Result<Option<Technology>> {
-        let id = node::decode_uuid(&id, "Technology", "id")?;
-        Ok(technology::Entity::find_by_id(id)
-            .one(&services(ctx).db)
-            .await
-            .map_err(ApiError::from)?
-            .map(Technology))
+        node::fetch(ctx, &id, "id").await
     }
 
     /// Partner-agency services, oldest first.

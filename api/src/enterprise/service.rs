@@ -164,8 +164,11 @@ pub async fn link_household(
 
 /// Links whose household the scope may see.
 pub fn visible_links(scope: &Scope) -> Select<enterprise_link::Entity> {
-    enterprise_link::Entity::find().filter(in_visible_household(
-        scope,
-        enterprise_link::Column::HouseholdId,
-    ))
+    // Partner agencies see no enterprise links: the income a household earns through an
+    // enterprise is not part of what a referral or match opens to them.
+    let condition = match scope {
+        Scope::Agency(_) => crate::auth::scope::nothing(),
+        _ => in_visible_household(scope, enterprise_link::Column::HouseholdId),
+    };
+    enterprise_link::Entity::find().filter(condition)
 }

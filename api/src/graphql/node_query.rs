@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
+    auth::policy,
     error::ApiError,
     graphql::{context::viewer, node, schema::Node},
 };
@@ -24,6 +25,7 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global id; null when it does not exist or you may not see it.
+    #[graphql(guard = "policy::SIGNED_IN")]
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -34,7 +36,10 @@ impl NodeQuery {
 
     /// Several objects by global id (at most 100), in the order asked; null for each one that
     /// does not exist or you may not see.
-    #[graphql(complexity = "ids.len() * child_complexity + 1")]
+    #[graphql(
+        guard = "policy::SIGNED_IN",
+        complexity = "ids.len() * child_complexity + 1"
+    )]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

@@ -41,6 +41,7 @@ pub struct Household(
     crate::assessment::types::AssessmentsOfHousehold,
     crate::matching::types::MatchesOfHousehold,
     crate::enterprise::graphql::EnterprisesOfHousehold,
+    crate::case::types::CaseworkOfHousehold,
 );
 
 impl Household {
@@ -51,7 +52,8 @@ impl Household {
             crate::consent::types::ConsentsOfHousehold(m.clone()),
             crate::assessment::types::AssessmentsOfHousehold(m.clone()),
             crate::matching::types::MatchesOfHousehold(m.clone()),
-            crate::enterprise::graphql::EnterprisesOfHousehold(m),
+            crate::enterprise::graphql::EnterprisesOfHousehold(m.clone()),
+            crate::case::types::CaseworkOfHousehold(m),
         )
     }
 
@@ -72,18 +74,22 @@ crate::node_types! {
     Area: crate::area::types::Area,
     Assessment: crate::assessment::types::Assessment,
     AuditEvent: crate::audit::types::AuditEvent,
+    Case: crate::case::types::Case,
     Consent: crate::consent::types::Consent,
     Enterprise: crate::enterprise::graphql::Enterprise,
     EnterpriseLink: crate::enterprise::graphql::EnterpriseLink,
     Household: Household,
     HouseholdStatusEvent: crate::household::types::HouseholdStatusEvent,
+    Intervention: crate::case::types::Intervention,
     Match: crate::matching::types::Match,
     MatchingRun: crate::matching::types::MatchingRun,
     Membership: crate::household::types::Membership,
     Person: crate::household::types::Person,
     PotentialDuplicate: crate::household::types::PotentialDuplicate,
+    Referral: crate::case::types::Referral,
     Service: crate::catalogue::types::Service,
     Technology: crate::catalogue::types::Technology,
+    Visit: crate::case::types::Visit,
 }
 
 /// What can be read.
@@ -99,6 +105,7 @@ pub struct QueryRoot(
     CatalogueQuery,
     MatchingQuery,
     EnterpriseQuery,
+    crate::case::query::CaseQuery,
 );
 
 /// What can be changed. Every mutation takes one `input` and returns a payload.
@@ -116,6 +123,7 @@ pub struct MutationRoot(
     CatalogueMutation,
     MatchingMutation,
     EnterpriseMutation,
+    crate::case::mutation::CaseMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

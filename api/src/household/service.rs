@@ -3,7 +3,7 @@
 //! queue on SQLite instead of failing), with the audit event and the idempotency key inside it.
 use chrono::{NaiveDate, Utc};
 use entity::{
-    enums::{AuditAction, HouseholdStatus, MembershipRole, Role},
+    enums::{AuditAction, HouseholdStatus, MembershipRole},
     household, household_external_id, household_status_event, membership, person,
     potential_duplicate,
 };
@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     audit::service::{Actor, AuditEntry, record},
-    auth::{Scope, Viewer},
+    auth::{Scope, Viewer, policy},
     consent::gate,
     error::{ApiError, ApiResult},
     graphql::node,
@@ -124,15 +124,6 @@ pub async fn find_person(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("person"))
-}
-
-/// Who may write to the registry: ADMIN, COORDINATOR and SURVEYOR (in their areas).
-pub fn check_registry_writer(viewer: &Viewer) -> ApiResult<()> {
-    match viewer.role() {
-        Some(Role::Admin | Role::Coordinator | Role::Surveyor) => Ok(()),
-        Some(_) => Err(ApiError::Forbidden),
-        None => Err(ApiError::Unauthenticated("sign in first".into())),
-    }
 }
 
 fn stale(what: &str) -> ApiError {
@@ -318,7 +309,7 @@ pub async fn register_household(
         )
         .await?;
         duplicates::flag_similar(&txn, household_id, &village, &new_persons).await?;
-        commit_write(
+        idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Create)
                 .entity("Household", household_id)
@@ -380,22 +371,6 @@ pub async fn record_status(
     .insert(conn)
     .await?;
     Ok(())
-}
-
-/// Ends a registry write: its audit event and idempotency key go into the same transaction,
-/// which then commits. Returns the id the retry key remembers.
-async fn commit_write(
-    txn: sea_orm::DatabaseTransaction,
-    entry: AuditEntry,
-    idem: Option<&IdemKey>,
-    id: Uuid,
-) -> ApiResult<String> {
-    record(&txn, entry).await?;
-    if let Some(key) = idem {
-        idempotency::remember(&txn, key, &id.to_string()).await?;
-    }
-    txn.commit().await?;
-    Ok(id.to_string())
 }
 
 /// Bumps a household's version if it is still `version` (the first statement of a write).
@@ -526,7 +501,7 @@ pub async fn transition_household(
         if let Some(r) = &reason {
             entry = entry.reason(r.clone());
         }
-        commit_write(txn, entry, idem.as_ref(), id).await
+        idempotency::commit(txn, entry, idem.as_ref(), id).await
     })
     .await?;
     household::Entity::find_by_id(id)
@@ -593,7 +568,7 @@ pub async fn update_household(
         }
         let txn = db.begin().await?;
         claim_household(&txn, id, version, actor, extra).await?;
-        commit_write(
+        idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Household", id)
@@ -682,7 +657,7 @@ pub async fn add_member(
             &[(person_id, person)],
         )
         .await?;
-        commit_write(
+        idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Household", household_id)
@@ -758,7 +733,7 @@ pub async fn end_membership(
             .filter(membership::Column::Id.eq(membership_id))
             .exec(&txn)
             .await?;
-        commit_write(
+        idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Household", m.household_id)
@@ -842,7 +817,7 @@ pub async fn update_person(
             txn.rollback().await?;
             return Err(stale("person"));
         }
-        commit_write(
+        idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Update)
                 .entity("Person", person_id)
@@ -870,9 +845,7 @@ pub async fn reveal_national_id(
     person_id: Uuid,
     reason: &str,
 ) -> ApiResult<Option<String>> {
-    if !matches!(viewer.role(), Some(Role::Admin | Role::Coordinator)) {
-        return Err(ApiError::Forbidden);
-    }
+    policy::COORDINATORS.check(viewer)?;
     let reason = text(Some(reason), "reason", 500)?
         .filter(|r| r.chars().count() >= 3)
         .ok_or_else(|| ApiError::bad_input("reason", "say why you need the full number"))?;
@@ -918,14 +891,9 @@ pub fn filter_households(
 ) -> ApiResult<(Select<household::Entity>, bool)> {
     let mut select = select;
     let mut searched_id = false;
-    if let Some(code) = filter.area_code.as_deref().map(str::trim) {
-        if code.is_empty() || code.len() > 8 || !code.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ApiError::bad_input(
-                "filter.areaCode",
-                "not a DOPA code prefix",
-            ));
-        }
-        select = select.filter(household::Column::VillageCode.like(format!("{code}%")));
+    if let Some(code) = filter.area_code.as_deref() {
+        let prefix = crate::area::prefix::DopaPrefix::parse(code, "filter.areaCode")?;
+        select = select.filter(household::Column::VillageCode.like(prefix.pattern()));
     }
     if !filter.statuses.is_empty() {
         select = select.filter(household::Column::Status.is_in(filter.statuses.clone()));

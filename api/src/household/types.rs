@@ -141,7 +141,7 @@ pub struct GeoPoint {
     pub lng: f64,
 }
 
-fn point(lat: Option<f64>, lng: Option<f64>) -> Option<GeoPoint> {
+pub fn point(lat: Option<f64>, lng: Option<f64>) -> Option<GeoPoint> {
     Some(GeoPoint {
         lat: lat?,
         lng: lng?,

@@ -1,5 +1,5 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use entity::{r#match as matches, matching_run};
+use entity::r#match as matches;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use super::{
@@ -167,13 +167,6 @@ impl MatchingQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id.")] id: ID,
     ) -> Result<Option<MatchingRun>> {
-        let id = node::decode_uuid(&id, "MatchingRun", "id")?;
-        let run = matching_run::Entity::find_by_id(id)
-            .one(&services(ctx).db)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(run
-            .filter(|r| scope(ctx).contains_area(&r.area_code))
-            .map(MatchingRun))
+        node::fetch(ctx, &id, "id").await
     }
 }

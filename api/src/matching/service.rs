@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{
     assessment,
-    enums::{
-        AssessmentStatus, AuditAction, HouseholdStatus, JsonDocument, MatchStatus, Reasons, Role,
-    },
+    enums::{AssessmentStatus, AuditAction, HouseholdStatus, JsonDocument, MatchStatus, Reasons},
     household, r#match as matches, match_event, matching_run, membership, person, service as svc,
     technology,
 };
@@ -27,7 +25,7 @@ use super::{
 use crate::{
     assessment::service::{Scores, poverty_line_for, year_be},
     audit::service::{Actor, AuditEntry, record},
-    auth::{Scope, Viewer},
+    auth::{Scope, Viewer, policy},
     config::MatchWeights,
     error::{ApiError, ApiResult},
     household::{
@@ -509,9 +507,7 @@ pub async fn run_matching(
     weights: &MatchWeights,
     input: RunInput,
 ) -> ApiResult<matching_run::Model> {
-    if !matches!(viewer.role(), Some(Role::Admin | Role::Coordinator)) {
-        return Err(ApiError::Forbidden);
-    }
+    policy::COORDINATORS.check(viewer)?;
     let area = input.area_code.trim().to_string();
     if !matches!(area.len(), 2 | 4 | 6 | 8) || !area.chars().all(|c| c.is_ascii_digit()) {
         return Err(ApiError::bad_input("areaCode", "not a DOPA area code"));
