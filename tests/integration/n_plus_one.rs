@@ -214,3 +214,71 @@ async fn enterprises_with_their_links_take_the_same_statements_at_5_and_50() {
         "statements at first:5 = {small}, at first:50 = {large}"
     );
 }
+
+#[actix_web::test]
+async fn cases_with_their_referrals_interventions_and_visits_take_the_same_statements_at_3_and_12()
+{
+    use crate::helpers::casework::casework;
+    let w = casework().await;
+    for i in 0..13u64 {
+        let h = w.consented_household(700 + i, w.agency.id).await;
+        let case = w.open_case(&h).await;
+        let r = w.refer(&case, w.agency.id).await;
+        w.accept(&w.staff, &r).await;
+        w.record_intervention(&w.staff, &r).await;
+        w.schedule_visit(&h, Some(&case)).await;
+    }
+    let q = "query($n: Int!) { cases(first: $n) { nodes { household { id }
+        referrals { nodes { toAgency { name } interventions { nodes { kind } } } }
+        visits { nodes { status } } } } }";
+    let (small, data3) = statements_for(&w.app, &w.coordinator.token, q, json!({ "n": 3 })).await;
+    let (large, data12) = statements_for(&w.app, &w.coordinator.token, q, json!({ "n": 12 })).await;
+    assert_eq!(data3["cases"]["nodes"].as_array().unwrap().len(), 3);
+    let nodes = data12["cases"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 12);
+    assert!(nodes.iter().all(|c| {
+        c["household"]["id"].is_string()
+            && c["referrals"]["nodes"][0]["interventions"]["nodes"][0]["kind"] == "TRAINING"
+            && c["visits"]["nodes"][0]["status"] == "SCHEDULED"
+    }));
+    assert_eq!(
+        small, large,
+        "statements at first:3 = {small}, at first:12 = {large}"
+    );
+}
+
+#[actix_web::test]
+async fn an_agency_inbox_with_households_members_assessments_and_matches_takes_the_same_statements_at_3_and_12()
+ {
+    use crate::helpers::casework::casework;
+    let w = casework().await;
+    let tech = w.technology(w.agency.id, "Fish feed").await;
+    for i in 0..13u64 {
+        let h = w.consented_household(800 + i, w.agency.id).await;
+        w.assess(&h).await;
+        w.suggest_match(&h, &tech).await;
+        let case = w.open_case(&h).await;
+        w.refer(&case, w.agency.id).await;
+    }
+    let q = "query($n: Int!) { referrals(filter: { direction: INBOX }, first: $n) { nodes { household {
+        members { nodes { person { givenName } } } latestAssessment { id } matches { nodes { id } } } } } }";
+    let (small, data3) = statements_for(&w.app, &w.staff.token, q, json!({ "n": 3 })).await;
+    let (large, data12) = statements_for(&w.app, &w.staff.token, q, json!({ "n": 12 })).await;
+    assert_eq!(data3["referrals"]["nodes"].as_array().unwrap().len(), 3);
+    let nodes = data12["referrals"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 12);
+    assert!(
+        nodes.iter().all(|r| {
+            r["household"]["members"]["nodes"][0]["person"]["givenName"].is_string()
+                && r["household"]["latestAssessment"]["id"].is_string()
+                && r["household"]["matches"]["nodes"]
+                    .as_array()
+                    .is_some_and(|m| m.len() == 1)
+        }),
+        "{data12}"
+    );
+    assert_eq!(
+        small, large,
+        "statements at first:3 = {small}, at first:12 = {large}"
+    );
+}

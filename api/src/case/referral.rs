@@ -121,11 +121,8 @@ pub async fn refer_case(
             ));
         }
         let to = active_agency(db, input.to_agency_id, "toAgencyId").await?;
-        let from = viewer
-            .account()
-            .ok()
-            .and_then(|a| a.agency_id)
-            .or(case.owner_agency_id);
+        // The sender is the caller's agency; provincial staff without one send as themselves.
+        let from = viewer.account().ok().and_then(|a| a.agency_id);
         if from == Some(to.id) {
             return Err(ApiError::bad_input(
                 "toAgencyId",

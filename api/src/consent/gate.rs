@@ -6,7 +6,8 @@
 //! - a referral to the agency that is PENDING, ACCEPTED or DONE, and a consent, valid now,
 //!   that covers REFERRAL and names the agency or its type; or a referral sent under a
 //!   recorded override (CONSENT_OVERRIDE in the audit log), while it is PENDING or ACCEPTED;
-//! - a match on a technology the agency delivers, with the same REFERRAL consent;
+//! - a match on a technology the agency delivers (not DECLINED or DROPPED), with the same
+//!   REFERRAL consent;
 //! - a case the agency owns, with a consent that covers CASE_MANAGEMENT for the agency.
 //!
 //! Everything is evaluated at read time, so withdrawing or letting a consent expire closes the
@@ -15,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     agency, consent, consent_grant,
-    enums::{ConsentPurpose, ConsentStatus, ReferralStatus},
+    enums::{ConsentPurpose, ConsentStatus, MatchStatus, ReferralStatus},
     r#match as matches, referral, support_case,
 };
 use sea_orm::{
@@ -137,6 +138,7 @@ pub fn agency_sees_household<C: ColumnTrait>(
         .select_only()
         .column(matches::Column::HouseholdId)
         .filter(matches::Column::DeliveringAgencyId.eq(agency_id))
+        .filter(matches::Column::Status.is_not_in([MatchStatus::Declined, MatchStatus::Dropped]))
         .filter(
             matches::Column::HouseholdId.in_subquery(consented_households(
                 agency_id,
