@@ -20,8 +20,8 @@ use entity::{
     r#match as matches, referral, support_case,
 };
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Expr, Query, SelectStatement},
+    ColumnTrait, Condition, EntityTrait, JoinType, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -68,26 +68,6 @@ fn grants_to(agency_id: Uuid) -> Condition {
     )
 }
 
-/// Ids of the households whose consent, valid at `now`, covers `purpose` for `agency`.
-pub fn consented_households(
-    agency_id: Uuid,
-    purpose: ConsentPurpose,
-    now: DateTime<Utc>,
-) -> SelectStatement {
-    let valid = consent::Entity::find()
-        .select_only()
-        .column(consent::Column::Id)
-        .filter(valid_consents(now))
-        .into_query();
-    consent_grant::Entity::find()
-        .select_only()
-        .column(consent_grant::Column::HouseholdId)
-        .filter(consent_grant::Column::Purpose.eq(purpose))
-        .filter(grants_to(agency_id))
-        .filter(consent_grant::Column::ConsentId.in_subquery(valid))
-        .into_query()
-}
-
 /// Consents (ids) with a grant of `purpose` to `agency` (valid or not: combine with
 /// `valid_consents`).
 pub fn consents_covering(agency_id: Uuid, purpose: ConsentPurpose) -> SelectStatement {
@@ -109,59 +89,114 @@ pub fn consents_naming(agency_id: Uuid) -> SelectStatement {
 }
 
 /// "`household_column` is a household `agency` may see now" (see the module documentation).
-pub fn agency_sees_household<C: ColumnTrait>(
-    household_column: C,
+///
+/// Written as EXISTS subqueries correlated with the outer row (not `IN (subquery)`), so that
+/// for a page of children PostgreSQL can check the few households at hand through the
+/// household indexes instead of computing every household open to the agency each time.
+pub fn agency_sees_household(outer: Expr, agency_id: Uuid, now: DateTime<Utc>) -> Condition {
+    let gr = Alias::new("gate_referral");
+    let referred = |states: &[ReferralStatus], overridden: bool| {
+        let mut q = Query::select();
+        q.expr(Expr::val(1))
+            .from_as(referral::Entity, gr.clone())
+            .and_where(Expr::col((gr.clone(), referral::Column::HouseholdId)).eq(outer.clone()))
+            .and_where(Expr::col((gr.clone(), referral::Column::ToAgencyId)).eq(agency_id))
+            .and_where(
+                Expr::col((gr.clone(), referral::Column::Status)).is_in(states.iter().copied()),
+            );
+        if overridden {
+            q.and_where(Expr::col((gr.clone(), referral::Column::OverrideReason)).is_not_null());
+        }
+        q.to_owned()
+    };
+    let gm = Alias::new("gate_match");
+    let matched = Query::select()
+        .expr(Expr::val(1))
+        .from_as(matches::Entity, gm.clone())
+        .and_where(Expr::col((gm.clone(), matches::Column::HouseholdId)).eq(outer.clone()))
+        .and_where(Expr::col((gm.clone(), matches::Column::DeliveringAgencyId)).eq(agency_id))
+        .and_where(
+            Expr::col((gm.clone(), matches::Column::Status))
+                .is_not_in([MatchStatus::Declined, MatchStatus::Dropped]),
+        )
+        .to_owned();
+    let gs = Alias::new("gate_case");
+    let owned = Query::select()
+        .expr(Expr::val(1))
+        .from_as(support_case::Entity, gs.clone())
+        .and_where(Expr::col((gs.clone(), support_case::Column::HouseholdId)).eq(outer.clone()))
+        .and_where(Expr::col((gs.clone(), support_case::Column::OwnerAgencyId)).eq(agency_id))
+        .to_owned();
+    let consented = |purpose| consented_now(outer.clone(), agency_id, purpose, now);
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(
+                    Condition::any()
+                        .add(Expr::exists(referred(&REFERRAL_STATES_WITH_CONSENT, false)))
+                        .add(Expr::exists(matched)),
+                )
+                .add(consented(ConsentPurpose::Referral)),
+        )
+        .add(Expr::exists(referred(&REFERRAL_STATES_WITH_OVERRIDE, true)))
+        .add(
+            Condition::all()
+                .add(Expr::exists(owned))
+                .add(consented(ConsentPurpose::CaseManagement)),
+        )
+}
+
+/// EXISTS a consent of the household `household` (an outer column), valid at `now`, that
+/// covers `purpose` for `agency` (by id, or by the agency's type; an inactive agency: none).
+fn consented_now(
+    household: Expr,
     agency_id: Uuid,
+    purpose: ConsentPurpose,
     now: DateTime<Utc>,
 ) -> Condition {
-    let referred = referral::Entity::find()
-        .select_only()
-        .column(referral::Column::HouseholdId)
-        .filter(referral::Column::ToAgencyId.eq(agency_id))
-        .filter(referral::Column::Status.is_in(REFERRAL_STATES_WITH_CONSENT))
-        .filter(
-            referral::Column::HouseholdId.in_subquery(consented_households(
-                agency_id,
-                ConsentPurpose::Referral,
-                now,
-            )),
+    let g = Alias::new("gate_grant");
+    let c = Alias::new("gate_consent");
+    let active = Query::select()
+        .expr(Expr::val(1))
+        .from(agency::Entity)
+        .and_where(agency::Column::Id.eq(agency_id))
+        .and_where(agency::Column::Active.eq(true))
+        .to_owned();
+    let type_of_agency = Query::select()
+        .column(agency::Column::AgencyType)
+        .from(agency::Entity)
+        .and_where(agency::Column::Id.eq(agency_id))
+        .and_where(agency::Column::Active.eq(true))
+        .to_owned();
+    let grant = Query::select()
+        .expr(Expr::val(1))
+        .from_as(consent_grant::Entity, g.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            consent::Entity,
+            c.clone(),
+            Expr::col((c.clone(), consent::Column::Id))
+                .equals((g.clone(), consent_grant::Column::ConsentId)),
         )
-        .into_query();
-    let overridden = referral::Entity::find()
-        .select_only()
-        .column(referral::Column::HouseholdId)
-        .filter(referral::Column::ToAgencyId.eq(agency_id))
-        .filter(referral::Column::Status.is_in(REFERRAL_STATES_WITH_OVERRIDE))
-        .filter(referral::Column::OverrideReason.is_not_null())
-        .into_query();
-    let matched = matches::Entity::find()
-        .select_only()
-        .column(matches::Column::HouseholdId)
-        .filter(matches::Column::DeliveringAgencyId.eq(agency_id))
-        .filter(matches::Column::Status.is_not_in([MatchStatus::Declined, MatchStatus::Dropped]))
-        .filter(
-            matches::Column::HouseholdId.in_subquery(consented_households(
-                agency_id,
-                ConsentPurpose::Referral,
-                now,
-            )),
+        .and_where(Expr::col((g.clone(), consent_grant::Column::HouseholdId)).eq(household))
+        .and_where(Expr::col((g.clone(), consent_grant::Column::Purpose)).eq(purpose))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((g.clone(), consent_grant::Column::AgencyId)).eq(agency_id))
+                .add(
+                    Expr::col((g.clone(), consent_grant::Column::AgencyType))
+                        .in_subquery(type_of_agency),
+                ),
         )
-        .into_query();
-    let owned = support_case::Entity::find()
-        .select_only()
-        .column(support_case::Column::HouseholdId)
-        .filter(support_case::Column::OwnerAgencyId.eq(agency_id))
-        .filter(
-            support_case::Column::HouseholdId.in_subquery(consented_households(
-                agency_id,
-                ConsentPurpose::CaseManagement,
-                now,
-            )),
+        .and_where(Expr::col((c.clone(), consent::Column::Status)).eq(ConsentStatus::Given))
+        .and_where(Expr::col((c.clone(), consent::Column::GivenAt)).lte(now))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((c.clone(), consent::Column::ExpiresAt)).is_null())
+                .add(Expr::col((c.clone(), consent::Column::ExpiresAt)).gt(now)),
         )
-        .into_query();
-    Condition::any()
-        .add(household_column.in_subquery(referred))
-        .add(household_column.in_subquery(overridden))
-        .add(household_column.in_subquery(matched))
-        .add(household_column.in_subquery(owned))
+        .to_owned();
+    Condition::all()
+        .add(Expr::exists(active))
+        .add(Expr::exists(grant))
 }

@@ -10,7 +10,7 @@ use entity::{
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select, Set, TransactionTrait,
-    sea_query::Expr,
+    sea_query::{Alias, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -40,9 +40,11 @@ pub fn visible_households(scope: &Scope) -> Select<household::Entity> {
 /// The condition of `visible_households` on the household table itself.
 fn household_visibility(scope: &Scope) -> Condition {
     match scope {
-        Scope::Agency(agency) => {
-            gate::agency_sees_household(household::Column::Id, *agency, Utc::now())
-        }
+        Scope::Agency(agency) => gate::agency_sees_household(
+            Expr::col(household::Column::Id.as_column_ref()),
+            *agency,
+            Utc::now(),
+        ),
         _ => scope.condition(household::Column::VillageCode, None),
     }
 }
@@ -50,6 +52,12 @@ fn household_visibility(scope: &Scope) -> Condition {
 /// "`column` holds the id of a household the scope may see": the one condition every record
 /// that hangs off a household (members, assessments, matches, cases, …) builds on.
 pub fn in_visible_household<C: ColumnTrait>(scope: &Scope, column: C) -> Condition {
+    in_visible_household_expr(scope, Expr::col(column.as_column_ref()))
+}
+
+/// `in_visible_household` for any expression naming a household id (e.g. an aliased column
+/// of a correlated subquery).
+pub fn in_visible_household_expr(scope: &Scope, column: Expr) -> Condition {
     match scope {
         Scope::All | Scope::Deidentified(None) => Condition::all(),
         Scope::Nothing => crate::auth::scope::nothing(),
@@ -72,8 +80,26 @@ pub fn visible_memberships(scope: &Scope) -> Select<membership::Entity> {
 
 /// Persons with a membership (current or past) in a household the scope may see.
 pub fn visible_persons(scope: &Scope) -> Select<person::Entity> {
-    if matches!(scope, Scope::All | Scope::Deidentified(None)) {
-        return person::Entity::find();
+    match scope {
+        Scope::All | Scope::Deidentified(None) => return person::Entity::find(),
+        Scope::Agency(_) => {
+            // Correlated, so a batch of persons checks only their own households.
+            let m = Alias::new("person_membership");
+            let member = Query::select()
+                .expr(Expr::val(1))
+                .from_as(membership::Entity, m.clone())
+                .and_where(
+                    Expr::col((m.clone(), membership::Column::PersonId))
+                        .equals((person::Entity, person::Column::Id)),
+                )
+                .cond_where(in_visible_household_expr(
+                    scope,
+                    Expr::col((m, membership::Column::HouseholdId)),
+                ))
+                .to_owned();
+            return person::Entity::find().filter(Expr::exists(member));
+        }
+        _ => {}
     }
     let memberships = visible_memberships(scope)
         .select_only()
