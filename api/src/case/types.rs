@@ -28,7 +28,7 @@ use crate::{
     graphql::{
         context::{loader, scope, viewer},
         node,
-        pagination::{PageArgs, TotalCount},
+        pagination::PageArgs,
     },
     household::{
         loader::{HouseholdId, PersonId},
@@ -339,19 +339,20 @@ impl Case {
         #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<CaseEventConnection> {
-        let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(CaseEvents {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
         let household_id = self.0.household_id;
-        Ok(CaseEventConnection::from_page(
-            rows.unwrap_or_default().map(|e| CaseEvent(e, household_id)),
+        let page = PageArgs::new(first, after, last, before)?;
+        let key = CaseEvents {
+            parent: self.0.id,
+            page,
+        };
+        CaseEventConnection::of_children(
+            ctx,
+            key,
+            CaseEventCount(self.0.id),
+            |e| CaseEvent(e, household_id),
             |e| e.0.id.to_string(),
-            TotalCount::of_loader(CaseEventCount(self.0.id)),
-        ))
+        )
+        .await
     }
 
     /// Its referrals you may see, oldest first.
@@ -365,17 +366,14 @@ impl Case {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<ReferralConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(CaseReferrals {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(ReferralConnection::from_page(
-            rows.unwrap_or_default().map(Referral),
-            |r| r.0.id.to_string(),
-            TotalCount::of_loader(CaseReferralCount(self.0.id)),
-        ))
+        let key = CaseReferrals {
+            parent: self.0.id,
+            page,
+        };
+        ReferralConnection::of_children(ctx, key, CaseReferralCount(self.0.id), Referral, |r| {
+            r.0.id.to_string()
+        })
+        .await
     }
 
     /// What was delivered for it that you may see, oldest first.
@@ -389,17 +387,18 @@ impl Case {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<InterventionConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(CaseInterventions {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(InterventionConnection::from_page(
-            rows.unwrap_or_default().map(Intervention),
+        let key = CaseInterventions {
+            parent: self.0.id,
+            page,
+        };
+        InterventionConnection::of_children(
+            ctx,
+            key,
+            CaseInterventionCount(self.0.id),
+            Intervention,
             |i| i.0.id.to_string(),
-            TotalCount::of_loader(CaseInterventionCount(self.0.id)),
-        ))
+        )
+        .await
     }
 
     /// Its visits, oldest first (field staff only; empty for others).
@@ -413,17 +412,14 @@ impl Case {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<VisitConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(CaseVisits {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(VisitConnection::from_page(
-            rows.unwrap_or_default().map(Visit),
-            |v| v.0.id.to_string(),
-            TotalCount::of_loader(CaseVisitCount(self.0.id)),
-        ))
+        let key = CaseVisits {
+            parent: self.0.id,
+            page,
+        };
+        VisitConnection::of_children(ctx, key, CaseVisitCount(self.0.id), Visit, |v| {
+            v.0.id.to_string()
+        })
+        .await
     }
 
     /// Optimistic-locking version; pass it back with every change.
@@ -638,17 +634,18 @@ impl Referral {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<InterventionConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(ReferralInterventions {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(InterventionConnection::from_page(
-            rows.unwrap_or_default().map(Intervention),
+        let key = ReferralInterventions {
+            parent: self.0.id,
+            page,
+        };
+        InterventionConnection::of_children(
+            ctx,
+            key,
+            ReferralInterventionCount(self.0.id),
+            Intervention,
             |i| i.0.id.to_string(),
-            TotalCount::of_loader(ReferralInterventionCount(self.0.id)),
-        ))
+        )
+        .await
     }
 
     /// Optimistic-locking version.
@@ -911,17 +908,14 @@ impl CaseworkOfHousehold {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<CaseConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(HouseholdCases {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(CaseConnection::from_page(
-            rows.unwrap_or_default().map(Case),
-            |c| c.0.id.to_string(),
-            TotalCount::of_loader(HouseholdCaseCount(self.0.id)),
-        ))
+        let key = HouseholdCases {
+            parent: self.0.id,
+            page,
+        };
+        CaseConnection::of_children(ctx, key, HouseholdCaseCount(self.0.id), Case, |c| {
+            c.0.id.to_string()
+        })
+        .await
     }
 
     /// Its referrals you may see, oldest first.
@@ -935,17 +929,18 @@ impl CaseworkOfHousehold {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<ReferralConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(HouseholdReferrals {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(ReferralConnection::from_page(
-            rows.unwrap_or_default().map(Referral),
+        let key = HouseholdReferrals {
+            parent: self.0.id,
+            page,
+        };
+        ReferralConnection::of_children(
+            ctx,
+            key,
+            HouseholdReferralCount(self.0.id),
+            Referral,
             |r| r.0.id.to_string(),
-            TotalCount::of_loader(HouseholdReferralCount(self.0.id)),
-        ))
+        )
+        .await
     }
 
     /// What was delivered to it that you may see, oldest first.
@@ -959,17 +954,18 @@ impl CaseworkOfHousehold {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<InterventionConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(HouseholdInterventions {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(InterventionConnection::from_page(
-            rows.unwrap_or_default().map(Intervention),
+        let key = HouseholdInterventions {
+            parent: self.0.id,
+            page,
+        };
+        InterventionConnection::of_children(
+            ctx,
+            key,
+            HouseholdInterventionCount(self.0.id),
+            Intervention,
             |i| i.0.id.to_string(),
-            TotalCount::of_loader(HouseholdInterventionCount(self.0.id)),
-        ))
+        )
+        .await
     }
 
     /// Its visits, oldest first (field staff only; empty for others).
@@ -983,16 +979,13 @@ impl CaseworkOfHousehold {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<VisitConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(HouseholdVisits {
-                parent: self.0.id,
-                page,
-            })
-            .await?;
-        Ok(VisitConnection::from_page(
-            rows.unwrap_or_default().map(Visit),
-            |v| v.0.id.to_string(),
-            TotalCount::of_loader(HouseholdVisitCount(self.0.id)),
-        ))
+        let key = HouseholdVisits {
+            parent: self.0.id,
+            page,
+        };
+        VisitConnection::of_children(ctx, key, HouseholdVisitCount(self.0.id), Visit, |v| {
+            v.0.id.to_string()
+        })
+        .await
     }
 }

@@ -454,6 +454,39 @@ macro_rules! connection {
         }
 
         impl $conn {
+            /// The connection of one parent's children: the page through the request's
+            /// DataLoader (`key`, one statement for all parents of a batch), `totalCount`
+            /// through `count` (one `GROUP BY`, only when asked).
+            #[allow(dead_code)]
+            pub async fn of_children<K, C, M>(
+                ctx: &async_graphql::Context<'_>,
+                key: K,
+                count: C,
+                wrap: impl FnMut(M) -> $node,
+                cursor: impl Fn(&$node) -> String,
+            ) -> async_graphql::Result<Self>
+            where
+                K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+                C: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+                M: Send + Sync + Clone + 'static,
+                $crate::graphql::loaders::DbLoader: async_graphql::dataloader::Loader<
+                        K,
+                        Value = $crate::graphql::pagination::Page<M>,
+                        Error = async_graphql::Error,
+                    > + async_graphql::dataloader::Loader<
+                        C,
+                        Value = u64,
+                        Error = async_graphql::Error,
+                    >,
+            {
+                let rows = $crate::graphql::context::loader(ctx).load_one(key).await?;
+                Ok(Self::from_page(
+                    rows.unwrap_or_default().map(wrap),
+                    cursor,
+                    $crate::graphql::pagination::TotalCount::of_loader(count),
+                ))
+            }
+
             /// Builds the connection from a page; `cursor` gives each node's sort key.
             pub fn from_page(
                 page: $crate::graphql::pagination::Page<$node>,
