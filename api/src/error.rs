@@ -40,6 +40,15 @@ impl ApiError {
         }
     }
 
+    /// NOT_FOUND becomes BAD_USER_INPUT on `field` (a referenced record the caller may not
+    /// see); every other error (a database outage, …) passes unchanged.
+    pub fn not_found_as_input(self, field: &str, message: &str) -> Self {
+        match self {
+            ApiError::NotFound(_) => ApiError::bad_input(field, message),
+            other => other,
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ApiError::Internal(cause.to_string())
     }

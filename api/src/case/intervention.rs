@@ -52,8 +52,8 @@ async fn what_it_fulfils(
 ) -> ApiResult<Fulfils> {
     match (input.referral_id, input.match_id) {
         (Some(id), None) => {
-            let r = find_referral(db, scope, id).await.map_err(|_| {
-                ApiError::bad_input("referralId", "no referral you may see has this id")
+            let r = find_referral(db, scope, id).await.map_err(|e| {
+                e.not_found_as_input("referralId", "no referral you may see has this id")
             })?;
             if let Scope::Agency(agency) = scope
                 && r.to_agency_id != *agency

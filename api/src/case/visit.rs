@@ -66,7 +66,7 @@ pub async fn schedule_visit(
         if let Some(case_id) = input.case_id {
             let case = find_case(db, scope, case_id)
                 .await
-                .map_err(|_| ApiError::bad_input("caseId", "no case you may see has this id"))?;
+                .map_err(|e| e.not_found_as_input("caseId", "no case you may see has this id"))?;
             if case.household_id != household.id {
                 return Err(ApiError::bad_input(
                     "caseId",
@@ -134,9 +134,6 @@ async fn read_visit(db: &impl ConnectionTrait, id: &str) -> ApiResult<visit::Mod
         .ok_or(ApiError::NotFound("visit"))
 }
 
-/// The assessment of a completed visit, as the client sent it (`household_id` is the visit's).
-pub type VisitAssessment = NewAssessment;
-
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitCompletion {
     pub id: Uuid,
@@ -144,7 +141,8 @@ pub struct VisitCompletion {
     pub notes: Option<String>,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
-    pub assessment: Option<VisitAssessment>,
+    /// The assessment made during the visit (its `household_id` is replaced by the visit's).
+    pub assessment: Option<NewAssessment>,
     pub client_updated_at: Option<DateTime<Utc>>,
 }
 

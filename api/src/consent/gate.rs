@@ -47,25 +47,25 @@ pub fn valid_consents(now: DateTime<Utc>) -> Condition {
         )
 }
 
-/// Grants (rows of `consent_grant`) that name `agency` or its type, for an active agency.
-fn grants_to(agency_id: Uuid) -> Condition {
-    let type_of_agency = Query::select()
+/// The type of `agency` if it is active (no row for an inactive or unknown one).
+fn active_agency_type(agency_id: Uuid) -> SelectStatement {
+    Query::select()
         .column(agency::Column::AgencyType)
         .from(agency::Entity)
         .and_where(agency::Column::Id.eq(agency_id))
         .and_where(agency::Column::Active.eq(true))
-        .to_owned();
-    let active = agency::Entity::find()
-        .select_only()
-        .column(agency::Column::Id)
-        .filter(agency::Column::Id.eq(agency_id))
-        .filter(agency::Column::Active.eq(true))
-        .into_query();
-    Condition::all().add(Expr::exists(active)).add(
-        Condition::any()
-            .add(consent_grant::Column::AgencyId.eq(agency_id))
-            .add(consent_grant::Column::AgencyType.in_subquery(type_of_agency)),
-    )
+        .to_owned()
+}
+
+/// Grants (rows of `consent_grant`) that name `agency` or its type, for an active agency.
+fn grants_to(agency_id: Uuid) -> Condition {
+    Condition::all()
+        .add(Expr::exists(active_agency_type(agency_id)))
+        .add(
+            Condition::any()
+                .add(consent_grant::Column::AgencyId.eq(agency_id))
+                .add(consent_grant::Column::AgencyType.in_subquery(active_agency_type(agency_id))),
+        )
 }
 
 /// Consents (ids) with a grant of `purpose` to `agency` (valid or not: combine with
@@ -156,18 +156,6 @@ fn consented_now(
 ) -> Condition {
     let g = Alias::new("gate_grant");
     let c = Alias::new("gate_consent");
-    let active = Query::select()
-        .expr(Expr::val(1))
-        .from(agency::Entity)
-        .and_where(agency::Column::Id.eq(agency_id))
-        .and_where(agency::Column::Active.eq(true))
-        .to_owned();
-    let type_of_agency = Query::select()
-        .column(agency::Column::AgencyType)
-        .from(agency::Entity)
-        .and_where(agency::Column::Id.eq(agency_id))
-        .and_where(agency::Column::Active.eq(true))
-        .to_owned();
     let grant = Query::select()
         .expr(Expr::val(1))
         .from_as(consent_grant::Entity, g.clone())
@@ -185,7 +173,7 @@ fn consented_now(
                 .add(Expr::col((g.clone(), consent_grant::Column::AgencyId)).eq(agency_id))
                 .add(
                     Expr::col((g.clone(), consent_grant::Column::AgencyType))
-                        .in_subquery(type_of_agency),
+                        .in_subquery(active_agency_type(agency_id)),
                 ),
         )
         .and_where(Expr::col((c.clone(), consent::Column::Status)).eq(ConsentStatus::Given))
@@ -197,6 +185,6 @@ fn consented_now(
         )
         .to_owned();
     Condition::all()
-        .add(Expr::exists(active))
+        .add(Expr::exists(active_agency_type(agency_id)))
         .add(Expr::exists(grant))
 }
