@@ -73,6 +73,44 @@ pub struct Settings {
     /// Days a partner agency has to act on a referral before it is overdue, when the sender
     /// gives no due date.
     pub referral_sla_days: u32,
+    /// Graduation criteria, the monitoring window, dashboard suppression and the evidence
+    /// threshold of outcome-based recommendations (`docs/measurement.md`).
+    pub measurement: MeasurementSettings,
+}
+
+/// The thresholds of measurement: who may graduate, how long a graduate is watched, which
+/// counts are too small to show, how much evidence a recommendation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasurementSettings {
+    /// The overall ladder level both of the latest two assessments must reach
+    /// (`APP_GRADUATION_MIN_LEVEL`, default MANAGEABLE).
+    pub graduation_min_level: entity::enums::LadderLevel,
+    /// The income level both must reach (`APP_GRADUATION_MIN_INCOME_LEVEL`, default
+    /// BELOW_POOREST_40: above the poverty line).
+    pub graduation_min_income_level: entity::enums::IncomeLevel,
+    /// Days at least between the two assessments (`APP_GRADUATION_MIN_GAP_DAYS`, default 90).
+    pub graduation_min_gap_days: u32,
+    /// Months a graduate is watched for relapse (`APP_GRADUATION_MONITOR_MONTHS`, default 24).
+    pub monitor_months: u32,
+    /// Dashboard cells below this are suppressed for viewers without household access
+    /// (`APP_SUPPRESSION_K`, default 5).
+    pub suppression_k: u32,
+    /// Households needed in each group (adopters, comparison) before a technology's measured
+    /// effect counts in a recommendation (`APP_EVIDENCE_MIN_SAMPLE`, default 10).
+    pub evidence_min_sample: u32,
+}
+
+impl Default for MeasurementSettings {
+    fn default() -> Self {
+        Self {
+            graduation_min_level: entity::enums::LadderLevel::Manageable,
+            graduation_min_income_level: entity::enums::IncomeLevel::BelowPoorest40,
+            graduation_min_gap_days: 90,
+            monitor_months: 24,
+            suppression_k: 5,
+            evidence_min_sample: 10,
+        }
+    }
 }
 
 /// Weights of the five factors of a technology recommendation; they are normalised to sum 1.
@@ -386,6 +424,7 @@ impl Settings {
             demo_password: SecretString::from(demo_password),
             match_weights: parse_weights(env.get("APP_MATCH_WEIGHTS"))?,
             referral_sla_days: env.parse("APP_REFERRAL_SLA_DAYS", 14u32)?,
+            measurement: measurement(&env)?,
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(
@@ -425,6 +464,52 @@ impl Settings {
         Self::from_lookup(move |name| (name == "APP_DATABASE_URL").then(|| url.clone()))
             .expect("the default settings are valid")
     }
+}
+
+fn measurement<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<MeasurementSettings, ConfigError> {
+    use sea_orm::ActiveEnum;
+    let d = MeasurementSettings::default();
+    fn level<T: ActiveEnum<Value = String> + sea_orm::Iterable, F: Fn(&str) -> Option<String>>(
+        env: &Env<'_, F>,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        let Some(raw) = env.get(name) else {
+            return Ok(default);
+        };
+        T::iter()
+            .find(|v| v.to_value() == raw.trim())
+            .ok_or_else(|| {
+                let names: Vec<String> = T::iter().map(|v| v.to_value()).collect();
+                ConfigError::new(name, format!("'{raw}' is not one of {}", names.join(", ")))
+            })
+    }
+    let settings = MeasurementSettings {
+        graduation_min_level: level(env, "APP_GRADUATION_MIN_LEVEL", d.graduation_min_level)?,
+        graduation_min_income_level: level(
+            env,
+            "APP_GRADUATION_MIN_INCOME_LEVEL",
+            d.graduation_min_income_level,
+        )?,
+        graduation_min_gap_days: env.parse("APP_GRADUATION_MIN_GAP_DAYS", d.graduation_min_gap_days)?,
+        monitor_months: env.parse("APP_GRADUATION_MONITOR_MONTHS", d.monitor_months)?,
+        suppression_k: env.parse("APP_SUPPRESSION_K", d.suppression_k)?,
+        evidence_min_sample: env.parse("APP_EVIDENCE_MIN_SAMPLE", d.evidence_min_sample)?,
+    };
+    for (name, value, range) in [
+        ("APP_GRADUATION_MIN_GAP_DAYS", settings.graduation_min_gap_days, 0..=3650),
+        ("APP_GRADUATION_MONITOR_MONTHS", settings.monitor_months, 1..=120),
+        ("APP_SUPPRESSION_K", settings.suppression_k, 1..=100),
+        ("APP_EVIDENCE_MIN_SAMPLE", settings.evidence_min_sample, 1..=100_000),
+    ] {
+        if !range.contains(&value) {
+            return Err(ConfigError::new(
+                name,
+                format!("must be between {} and {}", range.start(), range.end()),
+            ));
+        }
+    }
+    Ok(settings)
 }
 
 fn parse_weights(raw: Option<String>) -> Result<MatchWeights, ConfigError> {

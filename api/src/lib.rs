@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod matching;
 pub mod money;
 pub mod pii;
+pub mod rollup;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

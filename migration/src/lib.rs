@@ -31,6 +31,8 @@ mod m20261203_000003_create_case_event;
 mod m20261203_000004_create_referral;
 mod m20261203_000005_create_intervention;
 mod m20261203_000006_create_visit;
+mod m20261204_000001_create_graduation;
+mod m20261204_000002_create_area_rollup;
 
 pub struct Migrator;
 
@@ -67,6 +69,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_create_referral::Migration),
             Box::new(m20261203_000005_create_intervention::Migration),
             Box::new(m20261203_000006_create_visit::Migration),
+            Box::new(m20261204_000001_create_graduation::Migration),
+            Box::new(m20261204_000002_create_area_rollup::Migration),
         ]
     }
 }
