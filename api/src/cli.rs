@@ -1,5 +1,6 @@
 //! The command line: `api [serve]`, `api migrate`, `api account create`, `api print-schema`,
-//! `api import areas FILE.csv`, `api import households FILE.csv`, `api seed-demo`.
+//! `api import areas FILE.csv`, `api import households FILE.csv`, `api seed-demo`,
+//! `api rollup rebuild|check`.
 use std::{
     io::BufRead,
     path::{Path, PathBuf},
@@ -57,6 +58,20 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The dashboard rollups (`docs/rollups.md`).
+    Rollup {
+        #[command(subcommand)]
+        command: RollupCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RollupCommand {
+    /// Rebuild the rollups from the records, in one transaction.
+    Rebuild,
+    /// Compare the rollups with a recount from the records: prints the number of differing
+    /// rows (and the first of them on standard error); exits non-zero when there are any.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -225,6 +240,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let pii = pii_cipher(&settings)?;
             import_households_file(&db, &pii, &file, report.as_deref()).await?;
         }
+        Command::Rollup { command } => {
+            let db = db::connect(&settings).await?;
+            db::prepare(&db).await?;
+            rollup_command(&db, command).await?;
+        }
         Command::SeedDemo { force } => {
             let db = db::connect(&settings).await?;
             db::prepare(&db).await?;
@@ -266,6 +286,56 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     } else {
                         "existed, left as it was"
                     }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `api rollup rebuild` and `api rollup check`.
+async fn rollup_command(
+    db: &sea_orm::DatabaseConnection,
+    command: RollupCommand,
+) -> anyhow::Result<()> {
+    match command {
+        RollupCommand::Rebuild => {
+            let started = Instant::now();
+            let s = crate::rollup::rebuild(db).await?;
+            println!(
+                "rollups rebuilt: {} households, {} contribution rows, {} rollup rows ({:.1} s)",
+                s.households,
+                s.contribution_rows,
+                s.rollup_rows,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        RollupCommand::Check => {
+            let differences = crate::rollup::check(db).await?;
+            println!("{} differing rows", differences.len());
+            for d in differences.iter().take(20) {
+                eprintln!(
+                    "{} {} {}: stored n={} quantity={} amount_satang={}, recounted n={} \
+                     quantity={} amount_satang={}",
+                    if d.area_code.is_empty() {
+                        "''"
+                    } else {
+                        &d.area_code
+                    },
+                    d.metric,
+                    d.bucket,
+                    d.stored.n,
+                    d.stored.quantity,
+                    d.stored.amount_satang,
+                    d.recounted.n,
+                    d.recounted.quantity,
+                    d.recounted.amount_satang
+                );
+            }
+            if !differences.is_empty() {
+                anyhow::bail!(
+                    "the rollups differ from a recount in {} rows; `api rollup rebuild` rebuilds them",
+                    differences.len()
                 );
             }
         }

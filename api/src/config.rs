@@ -466,7 +466,9 @@ impl Settings {
     }
 }
 
-fn measurement<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<MeasurementSettings, ConfigError> {
+fn measurement<F: Fn(&str) -> Option<String>>(
+    env: &Env<'_, F>,
+) -> Result<MeasurementSettings, ConfigError> {
     use sea_orm::ActiveEnum;
     let d = MeasurementSettings::default();
     fn level<T: ActiveEnum<Value = String> + sea_orm::Iterable, F: Fn(&str) -> Option<String>>(
@@ -491,16 +493,29 @@ fn measurement<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<Measur
             "APP_GRADUATION_MIN_INCOME_LEVEL",
             d.graduation_min_income_level,
         )?,
-        graduation_min_gap_days: env.parse("APP_GRADUATION_MIN_GAP_DAYS", d.graduation_min_gap_days)?,
+        graduation_min_gap_days: env
+            .parse("APP_GRADUATION_MIN_GAP_DAYS", d.graduation_min_gap_days)?,
         monitor_months: env.parse("APP_GRADUATION_MONITOR_MONTHS", d.monitor_months)?,
         suppression_k: env.parse("APP_SUPPRESSION_K", d.suppression_k)?,
         evidence_min_sample: env.parse("APP_EVIDENCE_MIN_SAMPLE", d.evidence_min_sample)?,
     };
     for (name, value, range) in [
-        ("APP_GRADUATION_MIN_GAP_DAYS", settings.graduation_min_gap_days, 0..=3650),
-        ("APP_GRADUATION_MONITOR_MONTHS", settings.monitor_months, 1..=120),
+        (
+            "APP_GRADUATION_MIN_GAP_DAYS",
+            settings.graduation_min_gap_days,
+            0..=3650,
+        ),
+        (
+            "APP_GRADUATION_MONITOR_MONTHS",
+            settings.monitor_months,
+            1..=120,
+        ),
         ("APP_SUPPRESSION_K", settings.suppression_k, 1..=100),
-        ("APP_EVIDENCE_MIN_SAMPLE", settings.evidence_min_sample, 1..=100_000),
+        (
+            "APP_EVIDENCE_MIN_SAMPLE",
+            settings.evidence_min_sample,
+            1..=100_000,
+        ),
     ] {
         if !range.contains(&value) {
             return Err(ConfigError::new(

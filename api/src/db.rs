@@ -47,12 +47,24 @@ pub async fn connect_url(url: &str, settings: &Settings) -> anyhow::Result<Datab
         .map_err(|e| anyhow::anyhow!("APP_DATABASE_URL: cannot connect: {e}"))
 }
 
-/// Applies pending migrations and loads the reference areas on first start.
+/// Applies pending migrations, loads the reference areas and builds the dashboard rollups on
+/// first start.
 pub async fn prepare(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
     crate::area::service::ensure_reference_data(db)
         .await
         .map_err(|e| anyhow::anyhow!("loading reference data: {}", e.message()))?;
+    // A database from before the rollups (or one restored without them): build them once.
+    if let Some(built) = crate::rollup::ensure_built(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("building the dashboard rollups: {e}"))?
+    {
+        tracing::info!(
+            households = built.households,
+            rows = built.rollup_rows,
+            "dashboard rollups built from the records"
+        );
+    }
     Ok(())
 }
 

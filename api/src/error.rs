@@ -13,6 +13,8 @@ use sea_orm::{DbErr, SqlErr};
 pub enum ApiError {
     Unauthenticated(String),
     Forbidden,
+    /// FORBIDDEN with a message that says why and where to go instead.
+    ForbiddenBecause(&'static str),
     NotFound(&'static str),
     BadUserInput {
         field: String,
@@ -58,6 +60,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated(m) | ApiError::Conflict(m) => m.clone(),
             ApiError::Forbidden => "you are not allowed to do this".into(),
+            ApiError::ForbiddenBecause(why) => (*why).into(),
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::BadUserInput { message, .. } => message.clone(),
             ApiError::RateLimited { retry_after_secs } => {
@@ -73,7 +76,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
-            ApiError::Forbidden => "FORBIDDEN",
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
             ApiError::Conflict(_) => "CONFLICT",

@@ -240,6 +240,14 @@ pub fn build_app(
                     .finish()
             }),
         )
+        .route(
+            "/export/dashboard.csv",
+            web::get().to(crate::export::dashboard_csv),
+        )
+        .route(
+            "/export/households.csv",
+            web::get().to(crate::export::households_csv),
+        )
         .route("/livez", web::get().to(livez))
         .route("/readyz", web::get().to(readyz));
     if limits.publishes_schema() {

@@ -21,6 +21,8 @@ pub struct Services {
     pub db_health: Arc<DbHealth>,
     /// Answers to introspection-only queries (they depend on the schema alone).
     pub introspection: IntrospectionCache,
+    /// Assembled dashboards, checked against the rollups' province versions on every read.
+    pub dashboards: crate::dashboard::service::DashboardCache,
 }
 
 impl Services {
@@ -39,6 +41,7 @@ impl Services {
             catalogue: CatalogueCache::default(),
             db_health: Arc::default(),
             introspection: IntrospectionCache::default(),
+            dashboards: Default::default(),
         })
     }
 }

@@ -536,6 +536,58 @@ pub struct Reason {
     pub detail: String,
     /// Share of the score, in thousandths (the reasons of a match add up to its score).
     pub contribution_millis: i32,
+    /// The measured effect behind a TRACK_RECORD reason (absent for the other factors, and in
+    /// reasons stored before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<OutcomeEvidence>,
+}
+
+/// A technology's measured effect in a province (docs/mobility.md): its adopters against
+/// comparable households of the same starting overall level that were never matched to it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeEvidence {
+    /// Reassessed households whose match reached ADOPTED between baseline and endline.
+    pub adopters: u32,
+    pub adopters_moved_up: u32,
+    /// Reassessed households never matched to it, of the adopters' starting levels.
+    pub comparison: u32,
+    pub comparison_moved_up: u32,
+    pub adopter_up_rate: Option<f64>,
+    /// Standardised to the adopters' starting levels.
+    pub comparison_up_rate: Option<f64>,
+    /// Mean change of income per person per month, satang.
+    pub adopter_income_change_satang: Option<f64>,
+    pub comparison_income_change_satang: Option<f64>,
+    /// Start of the period measured.
+    pub since: Date,
+    /// Households needed in each group.
+    pub min_sample: u32,
+}
+
+impl OutcomeEvidence {
+    /// Nothing measured yet.
+    pub fn none(since: Date, min_sample: u32) -> Self {
+        OutcomeEvidence {
+            adopters: 0,
+            adopters_moved_up: 0,
+            comparison: 0,
+            comparison_moved_up: 0,
+            adopter_up_rate: None,
+            comparison_up_rate: None,
+            adopter_income_change_satang: None,
+            comparison_income_change_satang: None,
+            since,
+            min_sample,
+        }
+    }
+
+    /// Both groups reach the minimum sample (and so both rates exist).
+    pub fn is_enough(&self) -> bool {
+        self.adopters >= self.min_sample.max(1)
+            && self.comparison >= self.min_sample.max(1)
+            && self.adopter_up_rate.is_some()
+            && self.comparison_up_rate.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]

@@ -45,17 +45,20 @@ const FIELDS: &[FieldRow] = &[
     ("agency",                          "U ✓ ✓ ✓ ✓ ✓", r#"{ agency(id: "@Agency") { id } }"#),
     ("area",                            "U ✓ ✓ ✓ ✓ ✓", r#"{ area(code: "52") { code } }"#),
     ("areas",                           "U ✓ ✓ ✓ ✓ ✓", "{ areas(first: 1) { totalCount } }"),
-    ("assessment",                      "U ✓ ✓ ✓ ✓ ✓", r#"{ assessment(id: "@Assessment") { id } }"#),
+    ("assessment",                      "U ✓ ✓ ✓ ✓ F", r#"{ assessment(id: "@Assessment") { id } }"#),
     ("auditEvents",                     "U ✓ F F F F", "{ auditEvents(first: 1) { totalCount } }"),
+    ("dashboard",                       "U ✓ ✓ ✓ F ✓", r#"{ dashboard(areaCode: "52") { __typename } }"#),
     ("enterprises",                     "U ✓ ✓ ✓ ✓ ✓", "{ enterprises(first: 1) { totalCount } }"),
-    ("household",                       "U ✓ ✓ ✓ ✓ ✓", r#"{ household(id: "@Household") { id } }"#),
-    ("households",                      "U ✓ ✓ ✓ ✓ ✓", "{ households(first: 1) { totalCount } }"),
-    ("matches",                         "U ✓ ✓ ✓ ✓ ✓", "{ matches(first: 1) { totalCount } }"),
+    ("household",                       "U ✓ ✓ ✓ ✓ F", r#"{ household(id: "@Household") { id } }"#),
+    ("households",                      "U ✓ ✓ ✓ ✓ F", "{ households(first: 1) { totalCount } }"),
+    ("matches",                         "U ✓ ✓ ✓ ✓ F", "{ matches(first: 1) { totalCount } }"),
     ("matchingRun",                     "U ✓ ✓ F F F", r#"{ matchingRun(id: "@MatchingRun") { id } }"#),
     ("me",                              "U ✓ ✓ ✓ ✓ ✓", "{ me { id } }"),
+    ("mobility",                        "U ✓ ✓ ✓ F F", r#"{ mobility(areaCode: "52", from: "2024-01-01", to: "2024-12-31") { households } }"#),
+    ("mobilityHouseholds",              "U ✓ ✓ ✓ F F", r#"{ mobilityHouseholds(areaCode: "52", from: "2024-01-01", to: "2024-12-31", first: 1) { totalCount } }"#),
     ("node",                            "U ✓ ✓ ✓ ✓ ✓", r#"{ node(id: "@Household") { id } }"#),
     ("nodes",                           "U ✓ ✓ ✓ ✓ ✓", r#"{ nodes(ids: ["@Household"]) { id } }"#),
-    ("person",                          "U ✓ ✓ ✓ ✓ ✓", r#"{ person(id: "@Person") { id } }"#),
+    ("person",                          "U ✓ ✓ ✓ ✓ F", r#"{ person(id: "@Person") { id } }"#),
     ("potentialDuplicates",             "U ✓ ✓ F F F", "{ potentialDuplicates(first: 1) { totalCount } }"),
     ("povertyLines",                    "U ✓ ✓ ✓ ✓ ✓", "{ povertyLines { yearBe } }"),
     ("recommendServices",               "U ✓ ✓ ✓ F F", r#"{ recommendServices(householdId: "@Household") { __typename } }"#),
@@ -125,27 +128,27 @@ const NODES: &[NodeRow] = &[
     ("Agency",                          "✓ ✓ ✓ ✓ ✓"),
     ("Area",                            "✓ ✓ ✓ ✓ ✓"),
     // The registry: the household is open to the AGENCY client through the consent gate (a
-    // REFERRAL consent naming its agency and a match on its technology), and to ANALYST
-    // de-identified.
-    ("Household",                       "✓ ✓ ✓ ✓ ✓"),
-    ("Membership",                      "✓ ✓ ✓ ✓ ✓"),
-    ("Person",                          "✓ ✓ ✓ ✓ ✓"),
+    // REFERRAL consent naming its agency and a match on its technology). ANALYST works from
+    // aggregates only: no household-level row, not even de-identified.
+    ("Household",                       "✓ ✓ ✓ ✓ ·"),
+    ("Membership",                      "✓ ✓ ✓ ✓ ·"),
+    ("Person",                          "✓ ✓ ✓ ✓ ·"),
     // The registry's internal history: not for partner agencies.
-    ("HouseholdStatusEvent",            "✓ ✓ ✓ · ✓"),
+    ("HouseholdStatusEvent",            "✓ ✓ ✓ · ·"),
     ("PotentialDuplicate",              "✓ ✓ · · ·"),
-    ("Assessment",                      "✓ ✓ ✓ ✓ ✓"),
+    ("Assessment",                      "✓ ✓ ✓ ✓ ·"),
     // A consent naming the AGENCY client's agency (agencies see only those).
-    ("Consent",                         "✓ ✓ ✓ ✓ ✓"),
+    ("Consent",                         "✓ ✓ ✓ ✓ ·"),
     ("Technology",                      "✓ ✓ ✓ ✓ ✓"),
     ("Service",                         "✓ ✓ ✓ ✓ ✓"),
     // A match on the agency's technology: its staff see it.
-    ("Match",                           "✓ ✓ ✓ ✓ ✓"),
+    ("Match",                           "✓ ✓ ✓ ✓ ·"),
     ("MatchingRun",                     "✓ ✓ · · ·"),
-    // Enterprises are read by area: agency staff have none.
+    // Enterprises are community-level, read by area (ANALYST too): agency staff have none.
     ("Enterprise",                      "✓ ✓ ✓ · ✓"),
     // A link hangs off its household; partner agencies see none (the income earned there is not
-    // part of what a referral opens to them).
-    ("EnterpriseLink",                  "✓ ✓ ✓ · ✓"),
+    // part of what a referral opens to them), nor does ANALYST (it names a household).
+    ("EnterpriseLink",                  "✓ ✓ ✓ · ·"),
     ("AuditEvent",                      "✓ · · · ·"),
 ];
 

@@ -22,7 +22,8 @@ pub enum Role {
     Surveyor,
     /// Staff of a partner agency: acts for that agency only.
     Agency,
-    /// Sees aggregates and de-identified data only.
+    /// Works from aggregates only (`dashboard`): reads no household-level record, not even
+    /// de-identified.
     Analyst,
 }
 

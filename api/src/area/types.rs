@@ -111,7 +111,9 @@ impl Area {
         out
     }
 
-    /// How many households in this area you may see (all lifecycle states).
+    /// How many households in this area you may see (all lifecycle states): 0 for ANALYST,
+    /// who reads no household; area figures for ANALYST, with small counts suppressed, are in
+    /// `dashboard`.
     async fn household_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(loader(ctx)
             .load_one(crate::household::loader::HouseholdCountIn(

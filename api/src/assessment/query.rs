@@ -55,8 +55,8 @@ impl AssessmentQuery {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// One assessment by id; null when its household is not in your areas.
-    #[graphql(guard = "policy::SIGNED_IN")]
+    /// One assessment by id; null when its household is not in your areas (not ANALYST).
+    #[graphql(guard = "policy::HOUSEHOLD_READERS")]
     async fn assessment(
         &self,
         ctx: &Context<'_>,

@@ -241,7 +241,7 @@ pub async fn write_assessment(
     if checked.activate {
         supersede_active(conn, checked.household_id, Utc::now()).await?;
     }
-    checked.row.insert(conn).await?;
+    let written = checked.row.insert(conn).await?;
     record(
         conn,
         AuditEntry::by(actor, AuditAction::Create)
@@ -249,6 +249,9 @@ pub async fn write_assessment(
             .fields(["scores", "householdSize", "incomePerPerson", "status"]),
     )
     .await?;
+    if checked.activate {
+        crate::graduation::service::watch_activation(conn, actor, &written).await?;
+    }
     Ok(checked.id)
 }
 
@@ -263,8 +266,10 @@ pub async fn record_assessment(
 ) -> ApiResult<assessment::Model> {
     let id = idempotency::run(db, idem.as_ref(), || async {
         let checked = check_assessment(db, scope, actor, &input).await?;
+        let household_id = checked.household_id;
         let txn = db.begin().await?;
         let id = write_assessment(&txn, actor, checked).await?;
+        crate::rollup::touch(&txn, &[household_id]).await?;
         if let Some(key) = &idem {
             idempotency::remember(&txn, key, &id.to_string()).await?;
         }
@@ -378,6 +383,10 @@ pub async fn change_status(
         entry = entry.reason(r);
     }
     record(&txn, entry).await?;
+    if to == AssessmentStatus::Active {
+        crate::graduation::service::watch_activation(&txn, actor, &current).await?;
+    }
+    crate::rollup::touch(&txn, &[current.household_id]).await?;
     txn.commit().await?;
     find(db, id).await
 }

@@ -137,7 +137,8 @@ impl Ladder {
 pub struct Assessment(pub assessment::Model);
 
 /// A household's capability assets at one date (never overwritten; a newer one supersedes
-/// it). Notes and raw indicator answers are null for viewers of de-identified data.
+/// it); not readable by ANALYST. Notes and raw indicator answers are null for a viewer who
+/// may not see who the household is.
 #[Object]
 impl Assessment {
     /// Global id.
@@ -294,5 +295,6 @@ crate::node_by_loader!(
     Assessment,
     "Assessment",
     super::loader::AssessmentId,
-    Assessment
+    Assessment,
+    crate::auth::policy::HOUSEHOLD_READERS
 );

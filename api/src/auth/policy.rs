@@ -9,9 +9,10 @@ use entity::enums::Role;
 
 use crate::{auth::Viewer, error::ApiError};
 
-/// A named set of roles.
+/// A named set of roles, and optionally what a signed-in caller outside it is told (the
+/// FORBIDDEN message; a generic one otherwise).
 #[derive(Debug, Clone, Copy)]
-pub struct RoleSet(&'static [Role]);
+pub struct RoleSet(&'static [Role], Option<&'static str>);
 
 impl RoleSet {
     /// Whether the viewer is signed in with one of these roles.
@@ -24,7 +25,9 @@ impl RoleSet {
         match viewer.role() {
             None => Err(ApiError::Unauthenticated("sign in first".into())),
             Some(role) if self.0.contains(&role) => Ok(()),
-            Some(_) => Err(ApiError::Forbidden),
+            Some(_) => Err(self
+                .1
+                .map_or(ApiError::Forbidden, ApiError::ForbiddenBecause)),
         }
     }
 
@@ -45,30 +48,44 @@ impl Guard for RoleSet {
 use Role::{Admin, Agency, Analyst, Coordinator, Surveyor};
 
 /// Any signed-in account.
-pub const SIGNED_IN: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency, Analyst]);
+pub const SIGNED_IN: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency, Analyst], None);
 /// Accounts, agencies, reference data, the audit log.
-pub const ADMINS: RoleSet = RoleSet(&[Admin]);
+pub const ADMINS: RoleSet = RoleSet(&[Admin], None);
 /// Provincial case managers: verify and merge households, import lists, run matching, open
 /// and steer cases, refer, override a missing consent (with a reason).
-pub const COORDINATORS: RoleSet = RoleSet(&[Admin, Coordinator]);
+pub const COORDINATORS: RoleSet = RoleSet(&[Admin, Coordinator], None);
 /// People who work with households in the field: register and update households and persons,
 /// record consents, assessments and visits, ask for recommendations.
-pub const FIELD_STAFF: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor]);
+pub const FIELD_STAFF: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor], None);
 /// Partner agencies' own work: their catalogue entries, their referral inbox.
-pub const PROVIDERS: RoleSet = RoleSet(&[Admin, Agency]);
+pub const PROVIDERS: RoleSet = RoleSet(&[Admin, Agency], None);
 /// Who moves a match along its lifecycle (the delivering agency among them).
-pub const MATCH_MOVERS: RoleSet = RoleSet(&[Admin, Coordinator, Agency]);
+pub const MATCH_MOVERS: RoleSet = RoleSet(&[Admin, Coordinator, Agency], None);
+/// Who reads household-level rows at all: households, persons, memberships, status events,
+/// assessments, matches, consents, enterprise links (each within its scope; AGENCY staff only
+/// what the consent gate opens). ANALYST works from aggregates only (`dashboard`): even
+/// de-identified, a village code with the members' birth years picks out one family.
+pub const HOUSEHOLD_READERS: RoleSet = RoleSet(
+    &[Admin, Coordinator, Surveyor, Agency],
+    Some(
+        "analysts work from aggregates only and read no household-level records: \
+         use `dashboard` for the figures of your areas",
+    ),
+);
 /// Who reads case rows (cases, referrals, interventions). ANALYST works from aggregates.
-pub const CASE_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency]);
+pub const CASE_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency], None);
+/// Who reads dashboards (`dashboard`, the dashboard CSV): exact where the viewer has household
+/// access, small counts suppressed elsewhere (ANALYST everywhere). Partner agencies do not.
+pub const DASHBOARD_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Analyst], None);
 /// Who changes cases, refers and records what was delivered.
-pub const CASE_WORKERS: RoleSet = RoleSet(&[Admin, Coordinator, Agency]);
+pub const CASE_WORKERS: RoleSet = RoleSet(&[Admin, Coordinator, Agency], None);
 /// Who sees who a household or person is: names, contact data, addresses, locations and the
 /// free text written about them. AGENCY staff only ever reach the households that a consented
 /// referral or match opened to them (see `consent::gate`).
-pub const IDENTITY_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency]);
+pub const IDENTITY_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor, Agency], None);
 /// Who sees identity numbers at all (masked national IDs, ids in other systems) and may search
 /// by them. Partner agencies never do; the full number needs `revealNationalId` (audited).
-pub const ID_NUMBER_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor]);
+pub const ID_NUMBER_READERS: RoleSet = RoleSet(&[Admin, Coordinator, Surveyor], None);
 
 /// Whether the viewer may see who a household or person is (`IDENTITY_READERS`).
 pub fn sees_identity(viewer: &Viewer) -> bool {
@@ -97,6 +114,7 @@ mod tests {
             FIELD_STAFF,
             PROVIDERS,
             MATCH_MOVERS,
+            HOUSEHOLD_READERS,
             CASE_READERS,
             CASE_WORKERS,
             IDENTITY_READERS,
@@ -112,5 +130,6 @@ mod tests {
         assert!(!IDENTITY_READERS.roles().contains(&Analyst));
         assert!(!ID_NUMBER_READERS.roles().contains(&Agency));
         assert!(!CASE_READERS.roles().contains(&Analyst));
+        assert!(!HOUSEHOLD_READERS.roles().contains(&Analyst));
     }
 }

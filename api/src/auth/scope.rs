@@ -15,9 +15,10 @@ pub enum Scope {
     All,
     /// Rows whose area code starts with one of these DOPA prefixes (COORDINATOR, SURVEYOR).
     Areas(Vec<String>),
-    /// ANALYST: registry rows in these areas (`None`: everywhere), read de-identified, and no
-    /// casework rows at all (cases, referrals, interventions, visits).
-    Deidentified(Option<Vec<String>>),
+    /// ANALYST: aggregates (dashboards, mobility figures) of these areas (`None`: everywhere);
+    /// no household-level row at all — households, persons, memberships, assessments,
+    /// matches, consents, casework — not even de-identified.
+    Aggregates(Option<Vec<String>>),
     /// Rows that belong to (or were shared with) this agency; households only through a
     /// consented referral or match (`consent::gate`).
     Agency(Uuid),
@@ -33,8 +34,8 @@ impl Scope {
         match account.role {
             Role::Admin => Scope::All,
             Role::Agency => account.agency_id.map_or(Scope::Nothing, Scope::Agency),
-            Role::Analyst if account.area_scopes.is_empty() => Scope::Deidentified(None),
-            Role::Analyst => Scope::Deidentified(Some(account.area_scopes.clone())),
+            Role::Analyst if account.area_scopes.is_empty() => Scope::Aggregates(None),
+            Role::Analyst => Scope::Aggregates(Some(account.area_scopes.clone())),
             Role::Coordinator | Role::Surveyor => {
                 if account.area_scopes.is_empty() {
                     Scope::Nothing
@@ -51,12 +52,22 @@ impl Scope {
         matches!(self, Scope::All | Scope::Areas(_) | Scope::Agency(_))
     }
 
+    /// Whether this scope reads household-level rows at all (households, persons,
+    /// memberships, status events, assessments, matches, consents, enterprise links, …):
+    /// everyone but ANALYST (aggregates only, see `dashboard`) and the anonymous. Each
+    /// `visible_*` of a household-level row builds on `household::service::in_visible_household`,
+    /// which answers "nothing" when this is false.
+    pub fn reads_households(&self) -> bool {
+        matches!(self, Scope::All | Scope::Areas(_) | Scope::Agency(_))
+    }
+
     /// Whether an area code lies inside this scope (area scopes only; an agency scope is
-    /// checked against the agency's records, not areas).
+    /// checked against the agency's records, not areas). For ANALYST: the areas whose
+    /// aggregates it may read.
     pub fn contains_area(&self, code: &str) -> bool {
         match self {
-            Scope::All | Scope::Deidentified(None) => true,
-            Scope::Areas(prefixes) | Scope::Deidentified(Some(prefixes)) => {
+            Scope::All | Scope::Aggregates(None) => true,
+            Scope::Areas(prefixes) | Scope::Aggregates(Some(prefixes)) => {
                 prefixes.iter().any(|p| code.starts_with(p.as_str()))
             }
             Scope::Agency(_) | Scope::Nothing => false,
@@ -64,11 +75,13 @@ impl Scope {
     }
 
     /// SQL condition "`column` is inside the area scope"; `agency_column` is used for an agency
-    /// scope when the table has one, otherwise an agency sees nothing.
+    /// scope when the table has one, otherwise an agency sees nothing. For ANALYST this is the
+    /// aggregate areas: use it only for area-level rows (areas, enterprises, rollups), never
+    /// for a household-level row (`reads_households`).
     pub fn condition<C: ColumnTrait>(&self, area_column: C, agency_column: Option<C>) -> Condition {
         match self {
-            Scope::All | Scope::Deidentified(None) => Condition::all(),
-            Scope::Areas(prefixes) | Scope::Deidentified(Some(prefixes)) => {
+            Scope::All | Scope::Aggregates(None) => Condition::all(),
+            Scope::Areas(prefixes) | Scope::Aggregates(Some(prefixes)) => {
                 prefixes.iter().fold(Condition::any(), |cond, prefix| {
                     // Prefixes are validated digit strings, so LIKE needs no escaping.
                     cond.add(area_column.like(format!("{prefix}%")))
@@ -122,11 +135,16 @@ mod tests {
     }
 
     #[test]
-    fn an_analyst_without_scopes_sees_all_de_identified_and_agency_staff_see_their_agency() {
+    fn an_analyst_without_scopes_reads_aggregates_everywhere_and_agency_staff_see_their_agency() {
         let analyst = Scope::for_viewer(&viewer(Role::Analyst, &[], None));
-        assert_eq!(analyst, Scope::Deidentified(None));
+        assert_eq!(analyst, Scope::Aggregates(None));
         assert!(analyst.contains_area("950101"));
         assert!(!analyst.reads_casework());
+        assert!(!analyst.reads_households());
+        let scoped = Scope::for_viewer(&viewer(Role::Analyst, &["52"], None));
+        assert!(scoped.contains_area("520101") && !scoped.contains_area("950101"));
+        assert!(!scoped.reads_households());
+        assert!(Scope::for_viewer(&viewer(Role::Coordinator, &["52"], None)).reads_households());
         let agency = Uuid::new_v4();
         assert_eq!(
             Scope::for_viewer(&viewer(Role::Agency, &[], Some(agency))),

@@ -161,6 +161,7 @@ pub async fn record_intervention(
         }
         .insert(&txn)
         .await?;
+        crate::rollup::touch(&txn, &[fulfils.household_id]).await?;
         idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Create)

@@ -215,6 +215,7 @@ pub async fn refer_case(
             )
             .await?;
         }
+        crate::rollup::touch(&txn, &[household.id]).await?;
         idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Create)
@@ -351,6 +352,7 @@ pub async fn move_referral(
                 "the referral was changed by someone else; reload it".into(),
             ));
         }
+        crate::rollup::touch(&txn, &[current.household_id]).await?;
         let mut entry = AuditEntry::by(actor, AuditAction::Transition)
             .entity("Referral", current.id)
             .fields(["status"]);

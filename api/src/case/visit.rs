@@ -212,6 +212,9 @@ pub async fn complete_visit(
             set.push((visit::Column::ClientUpdatedAt, Expr::value(at)));
         }
         claim_visit(&txn, &current, VisitStatus::Completed, set).await?;
+        if assessment_id.is_some() {
+            crate::rollup::touch(&txn, &[current.household_id]).await?;
+        }
         idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Transition)

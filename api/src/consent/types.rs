@@ -173,4 +173,10 @@ impl ConsentsOfHousehold {
     }
 }
 
-crate::node_by_loader!(Consent, "Consent", super::loader::ConsentId, Consent);
+crate::node_by_loader!(
+    Consent,
+    "Consent",
+    super::loader::ConsentId,
+    Consent,
+    crate::auth::policy::HOUSEHOLD_READERS
+);

@@ -50,7 +50,8 @@ pub enum EnterpriseRole {
 pub struct Enterprise(pub enterprise::Model);
 
 /// A local business or community enterprise in a value chain. Visible to viewers whose areas
-/// contain it (ADMIN: all); the description is null for viewers of de-identified data.
+/// contain it (ADMIN: all). Community-level, so ANALYST reads it too, but not its `links`
+/// (they name households) nor its description (free text that often names a household).
 #[Object]
 impl Enterprise {
     /// Global id.
@@ -219,7 +220,8 @@ pub struct EnterpriseQuery;
 #[Object]
 impl EnterpriseQuery {
     /// Enterprises in your areas (ADMIN, and ANALYST without area scopes: all; agency staff:
-    /// none), oldest first.
+    /// none), oldest first. An enterprise is community-level; its `links` name households and
+    /// read empty for ANALYST.
     #[graphql(
         guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
@@ -357,9 +359,11 @@ impl EnterprisesOfHousehold {
 }
 
 crate::node_by_loader!(Enterprise, "Enterprise", EnterpriseId, Enterprise);
+// A link names a household: not for ANALYST (the enterprise itself is community-level).
 crate::node_by_loader!(
     EnterpriseLink,
     "EnterpriseLink",
     super::loader::EnterpriseLinkId,
-    EnterpriseLink
+    EnterpriseLink,
+    crate::auth::policy::HOUSEHOLD_READERS
 );

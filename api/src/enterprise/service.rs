@@ -91,8 +91,9 @@ pub struct NewLink {
 }
 
 /// Enterprises the scope may see: those whose area lies in the viewer's areas (ADMIN, and
-/// ANALYST without area scopes, see all). Agency staff see none: enterprises are not among
-/// an agency's records (DOMAIN.md, roles).
+/// ANALYST without area scopes, see all: an enterprise is community-level, a group not a
+/// household). Agency staff see none: enterprises are not among an agency's records
+/// (DOMAIN.md, roles). Its links name households: `visible_links`, none for ANALYST.
 pub fn visible_enterprises(scope: &Scope) -> Select<enterprise::Entity> {
     enterprise::Entity::find().filter(scope.condition(enterprise::Column::AreaCode, None))
 }
@@ -162,7 +163,7 @@ pub async fn link_household(
     Ok(model)
 }
 
-/// Links whose household the scope may see.
+/// Links whose household the scope may see (none for ANALYST: `in_visible_household`).
 pub fn visible_links(scope: &Scope) -> Select<enterprise_link::Entity> {
     // Partner agencies see no enterprise links: the income a household earns through an
     // enterprise is not part of what a referral or match opens to them.

@@ -29,7 +29,7 @@ use crate::{
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
-fn error_body(code: &str, message: &str) -> serde_json::Value {
+pub(crate) fn error_body(code: &str, message: &str) -> serde_json::Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
 
@@ -436,7 +436,7 @@ fn unavailable(media: &str) -> HttpResponse {
     )
 }
 
-fn bearer(req: &HttpRequest) -> Option<Result<&str, ()>> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<Result<&str, ()>> {
     let value = req.headers().get(header::AUTHORIZATION)?;
     let value = value.to_str().map_err(|_| ());
     Some(value.and_then(|v| {
@@ -449,7 +449,7 @@ fn bearer(req: &HttpRequest) -> Option<Result<&str, ()>> {
     }))
 }
 
-fn unauthorized(media: &str, message: &str) -> HttpResponse {
+pub(crate) fn unauthorized(media: &str, message: &str) -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
         .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))

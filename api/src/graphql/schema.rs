@@ -30,10 +30,11 @@ use crate::{
     state::SharedServices,
 };
 
-/// A household in the registry, with what every domain records about it. Identifying fields
-/// (address, house number, location, names) are null for viewers who work on de-identified
-/// data (ANALYST); partner agencies see only the households a consented referral or match
-/// opened to them, and never identity numbers.
+/// A household in the registry, with what every domain records about it. ANALYST reads no
+/// household (aggregates only: `dashboard`); partner agencies see only the households a
+/// consented referral or match opened to them, and never identity numbers. Identifying fields
+/// (address, house number, location, names) are null for a viewer who may not see who the
+/// household is.
 #[derive(MergedObject)]
 pub struct Household(
     crate::household::types::HouseholdFields,
@@ -42,6 +43,8 @@ pub struct Household(
     crate::matching::types::MatchesOfHousehold,
     crate::enterprise::graphql::EnterprisesOfHousehold,
     crate::case::types::CaseworkOfHousehold,
+    crate::graduation::types::GraduationOfHousehold,
+    crate::mobility::types::MobilityOfHousehold,
 );
 
 impl Household {
@@ -53,7 +56,9 @@ impl Household {
             crate::assessment::types::AssessmentsOfHousehold(m.clone()),
             crate::matching::types::MatchesOfHousehold(m.clone()),
             crate::enterprise::graphql::EnterprisesOfHousehold(m.clone()),
-            crate::case::types::CaseworkOfHousehold(m),
+            crate::case::types::CaseworkOfHousehold(m.clone()),
+            crate::graduation::types::GraduationOfHousehold(m.clone()),
+            crate::mobility::types::MobilityOfHousehold(m),
         )
     }
 
@@ -106,6 +111,8 @@ pub struct QueryRoot(
     MatchingQuery,
     EnterpriseQuery,
     crate::case::query::CaseQuery,
+    crate::dashboard::query::DashboardQuery,
+    crate::mobility::query::MobilityQuery,
 );
 
 /// What can be changed. Every mutation takes one `input` and returns a payload.

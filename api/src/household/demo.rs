@@ -194,9 +194,22 @@ pub async fn seed_demo(
         };
         let mut version = 1;
         for (to, reason, evidence) in lifecycle(h.target, &mut rng) {
-            let model =
-                transition_household(db, &scope, &actor, id, version, to, reason, evidence, None)
-                    .await?;
+            if to == HouseholdStatus::Graduated {
+                qualifying_assessments(db, &scope, &actor, id, &settings.measurement).await?;
+            }
+            let model = transition_household(
+                db,
+                &scope,
+                &actor,
+                id,
+                version,
+                to,
+                reason,
+                evidence,
+                &settings.measurement,
+                None,
+            )
+            .await?;
             version = model.version;
             summary.transitions += 1;
         }
@@ -457,6 +470,50 @@ fn lifecycle(
         Discovered | Duplicate | Exited => vec![],
     };
     path
+}
+
+/// Two ACTIVE-then-SUPERSEDED assessments that meet the graduation criteria under any
+/// thresholds (WELL, above the median income, the minimum gap plus a month apart), so that a
+/// demo graduate graduates through the same rule as any other.
+async fn qualifying_assessments(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    household_id: Uuid,
+    measurement: &crate::config::MeasurementSettings,
+) -> ApiResult<()> {
+    use crate::assessment::service::{NewAssessment, Scores, record_assessment};
+    let latest = demo_date(300).ok_or_else(|| ApiError::internal("demo date"))?;
+    let gap = i64::from(measurement.graduation_min_gap_days) + 30;
+    for assessed_on in [latest - Duration::days(gap), latest] {
+        let score = 340;
+        record_assessment(
+            db,
+            scope,
+            actor,
+            NewAssessment {
+                household_id,
+                assessed_on,
+                scores: Scores {
+                    human: score,
+                    physical: score,
+                    financial: score,
+                    natural: score,
+                    social: score,
+                },
+                household_size: 3,
+                income_per_person_satang: 800_000,
+                has_land: None,
+                indicators: None,
+                notes: None,
+                activate: true,
+                client_uuid: None,
+            },
+            None,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn rng_days(rng: &mut StdRng, from: i64, to: i64) -> i64 {

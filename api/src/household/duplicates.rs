@@ -325,6 +325,7 @@ pub async fn resolve_duplicate(
             .reason(reason),
     )
     .await?;
+    crate::rollup::touch(&txn, &[loser_id, survivor_id]).await?;
     txn.commit().await?;
     potential_duplicate::Entity::find_by_id(id)
         .one(db)

@@ -1349,10 +1349,13 @@ impl Importer<'_> {
         let mut events = Vec::new();
         let mut audits = Vec::new();
         let mut newcomers: Vec<Newcomers> = Vec::new();
+        // Households whose rollup contribution may change: new ones and moved ones.
+        let mut touched: Vec<Uuid> = Vec::new();
         let txn = self.db.begin().await?;
         for (v, plan) in batch.iter().zip(plans) {
             match plan {
                 Plan::Create { id, person_ids } => {
+                    touched.push(*id);
                     households.push(household_row(v, *id, actor, now));
                     external_ids.push(household_external_id::ActiveModel {
                         household_id: Set(*id),
@@ -1391,6 +1394,9 @@ impl Importer<'_> {
                 }
                 Plan::Update(u) => {
                     let id = u.current.id;
+                    if u.fields.contains(&"villageCode") {
+                        touched.push(id);
+                    }
                     let mut fields = u.fields.clone();
                     if u.members_changed() {
                         fields.push("members");
@@ -1504,6 +1510,7 @@ impl Importer<'_> {
         }
         insert_chunks::<household_status_event::Entity, _>(&txn, events).await?;
         insert_chunks::<audit_event::Entity, _>(&txn, audits).await?;
+        crate::rollup::touch(&txn, &touched).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -459,6 +459,7 @@ impl HouseholdMutation {
             to,
             input.reason,
             evidence,
+            &services(ctx).settings.measurement,
             key,
         )
         .await?;

@@ -40,6 +40,9 @@ pub struct HouseholdFilter {
     pub verified_from: Option<NaiveDate>,
     /// Verified on or before this date.
     pub verified_to: Option<NaiveDate>,
+    /// Where it stands on graduation: GRADUATED, AT_RISK (graduated, relapse risk flagged)
+    /// or RELAPSED (went back to ENROLLED at least once).
+    pub graduation: Option<crate::graduation::types::GraduationState>,
 }
 
 #[derive(Default)]
@@ -47,9 +50,9 @@ pub struct HouseholdQuery;
 
 #[Object]
 impl HouseholdQuery {
-    /// Households in your areas, oldest first.
+    /// Households in your areas, oldest first (not ANALYST, who reads aggregates: `dashboard`).
     #[graphql(
-        guard = "policy::SIGNED_IN",
+        guard = "policy::HOUSEHOLD_READERS",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn households(
@@ -80,6 +83,7 @@ impl HouseholdQuery {
                 search: f.search,
                 verified_from: f.verified_from,
                 verified_to: f.verified_to,
+                graduation: f.graduation.map(Into::into),
             },
             &s.pii,
         )?;
@@ -106,8 +110,8 @@ impl HouseholdQuery {
         ))
     }
 
-    /// One household by id; null when there is none in your areas.
-    #[graphql(guard = "policy::SIGNED_IN")]
+    /// One household by id; null when there is none in your areas (not ANALYST).
+    #[graphql(guard = "policy::HOUSEHOLD_READERS")]
     async fn household(
         &self,
         ctx: &Context<'_>,
@@ -116,8 +120,8 @@ impl HouseholdQuery {
         node::fetch(ctx, &id, "id").await
     }
 
-    /// One person by id; null when they belong to no household in your areas.
-    #[graphql(guard = "policy::SIGNED_IN")]
+    /// One person by id; null when they belong to no household in your areas (not ANALYST).
+    #[graphql(guard = "policy::HOUSEHOLD_READERS")]
     async fn person(
         &self,
         ctx: &Context<'_>,

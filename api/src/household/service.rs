@@ -32,7 +32,8 @@ use crate::{
 };
 
 /// Households the scope may see: by village for area scopes; for AGENCY staff, the households
-/// a consented referral, match or owned case opens to them (`consent::gate`).
+/// a consented referral, match or owned case opens to them (`consent::gate`); for ANALYST
+/// none (aggregates only: `dashboard`).
 pub fn visible_households(scope: &Scope) -> Select<household::Entity> {
     household::Entity::find().filter(household_visibility(scope))
 }
@@ -45,12 +46,15 @@ fn household_visibility(scope: &Scope) -> Condition {
             *agency,
             Utc::now(),
         ),
-        _ => scope.condition(household::Column::VillageCode, None),
+        Scope::All | Scope::Areas(_) => scope.condition(household::Column::VillageCode, None),
+        // ANALYST's areas are the areas of its aggregates, not of rows it may read.
+        Scope::Aggregates(_) | Scope::Nothing => crate::auth::scope::nothing(),
     }
 }
 
 /// "`column` holds the id of a household the scope may see": the one condition every record
-/// that hangs off a household (members, assessments, matches, cases, …) builds on.
+/// that hangs off a household (members, assessments, matches, consents, enterprise links,
+/// cases, …) builds on. Never true for ANALYST (`Scope::reads_households`).
 pub fn in_visible_household<C: ColumnTrait>(scope: &Scope, column: C) -> Condition {
     in_visible_household_expr(scope, Expr::col(column.as_column_ref()))
 }
@@ -59,10 +63,10 @@ pub fn in_visible_household<C: ColumnTrait>(scope: &Scope, column: C) -> Conditi
 /// of a correlated subquery).
 pub fn in_visible_household_expr(scope: &Scope, column: Expr) -> Condition {
     match scope {
-        Scope::All | Scope::Deidentified(None) => Condition::all(),
-        Scope::Nothing => crate::auth::scope::nothing(),
+        Scope::All => Condition::all(),
+        Scope::Aggregates(_) | Scope::Nothing => crate::auth::scope::nothing(),
         Scope::Agency(agency) => gate::agency_sees_household(column, *agency, Utc::now()),
-        Scope::Areas(_) | Scope::Deidentified(Some(_)) => Condition::all().add(
+        Scope::Areas(_) => Condition::all().add(
             column.in_subquery(
                 visible_households(scope)
                     .select_only()
@@ -78,10 +82,14 @@ pub fn visible_memberships(scope: &Scope) -> Select<membership::Entity> {
     membership::Entity::find().filter(in_visible_household(scope, membership::Column::HouseholdId))
 }
 
-/// Persons with a membership (current or past) in a household the scope may see.
+/// Persons with a membership (current or past) in a household the scope may see (none for
+/// ANALYST).
 pub fn visible_persons(scope: &Scope) -> Select<person::Entity> {
     match scope {
-        Scope::All | Scope::Deidentified(None) => return person::Entity::find(),
+        Scope::All => return person::Entity::find(),
+        Scope::Aggregates(_) | Scope::Nothing => {
+            return person::Entity::find().filter(crate::auth::scope::nothing());
+        }
         Scope::Agency(_) => {
             // Correlated, so a batch of persons checks only their own households.
             let m = Alias::new("person_membership");
@@ -119,7 +127,7 @@ pub fn visible_status_events(scope: &Scope) -> Select<household_status_event::En
 }
 
 /// Ids a household has in other systems, for the scopes that see identity numbers (not
-/// partner agencies; ANALYST is refused by the field).
+/// partner agencies; not ANALYST, who reads no household at all).
 pub fn visible_external_ids(scope: &Scope) -> Select<household_external_id::Entity> {
     let condition = match scope {
         Scope::Agency(_) => crate::auth::scope::nothing(),
@@ -335,6 +343,7 @@ pub async fn register_household(
         )
         .await?;
         duplicates::flag_similar(&txn, household_id, &village, &new_persons).await?;
+        crate::rollup::touch(&txn, &[household_id]).await?;
         idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Create)
@@ -436,6 +445,8 @@ pub struct Evidence {
 
 /// Moves a household along its lifecycle. VERIFIED needs the verification date; side exits
 /// and relapse need a reason. DUPLICATE is reached only through `resolveDuplicate`.
+/// GRADUATED needs the graduation criteria and writes the graduation; relapse records itself
+/// on it (`crate::graduation`).
 #[allow(clippy::too_many_arguments)]
 pub async fn transition_household(
     db: &DatabaseConnection,
@@ -446,6 +457,7 @@ pub async fn transition_household(
     to: HouseholdStatus,
     reason: Option<String>,
     evidence: Evidence,
+    measurement: &crate::config::MeasurementSettings,
     idem: Option<IdemKey>,
 ) -> ApiResult<household::Model> {
     idempotency::run(db, idem.as_ref(), || async {
@@ -501,6 +513,9 @@ pub async fn transition_household(
             }
             extra.push((household::Column::VerifiedOn, Expr::value(on)));
         }
+        if to == HouseholdStatus::Graduated {
+            crate::graduation::service::check_ready(db, &current, measurement).await?;
+        }
         if current.version != version {
             return Err(stale("household"));
         }
@@ -521,6 +536,16 @@ pub async fn transition_household(
             Some(&evidence),
         )
         .await?;
+        crate::graduation::service::on_transition(
+            &txn,
+            &current,
+            to,
+            reason.as_deref(),
+            actor,
+            measurement,
+        )
+        .await?;
+        crate::rollup::touch(&txn, &[id]).await?;
         let mut entry = AuditEntry::by(actor, AuditAction::Transition)
             .entity("Household", id)
             .fields(["status"]);
@@ -905,6 +930,7 @@ pub struct HouseholdFilter {
     pub search: Option<String>,
     pub verified_from: Option<NaiveDate>,
     pub verified_to: Option<NaiveDate>,
+    pub graduation: Option<crate::graduation::service::GraduationState>,
 }
 
 /// Applies a filter. A search for a 13-digit number that passes the check digit is an exact
@@ -932,6 +958,9 @@ pub fn filter_households(
     }
     if let Some(to) = filter.verified_to {
         select = select.filter(household::Column::VerifiedOn.lte(to));
+    }
+    if let Some(state) = filter.graduation {
+        select = select.filter(crate::graduation::service::household_condition(state));
     }
     if let Some(search) = filter
         .search

@@ -161,8 +161,8 @@ pub struct ExternalId {
 /// `graphql::schema` from the fields each domain adds).
 pub struct HouseholdFields(pub Arc<household::Model>);
 
-/// A household in the registry. Address, house number and location are null for viewers who
-/// work on de-identified data (ANALYST).
+/// A household in the registry (not readable by ANALYST, who works from aggregates). Address,
+/// house number and location are null for a viewer who may not see who the household is.
 #[Object]
 impl HouseholdFields {
     /// Global id.
@@ -347,20 +347,41 @@ impl HouseholdFields {
 }
 
 connection!(HouseholdConnection, HouseholdEdge, Household, "households");
-node_by_loader!(Household, "Household", HouseholdId, Household::new);
-node_by_loader!(Person, "Person", PersonId, Person);
-node_by_loader!(Membership, "Membership", MembershipId, Membership);
+// Household-level: not for ANALYST (aggregates only), through `node` as through the root
+// fields; the scope layer (`in_visible_household`) hides them from ANALYST as well.
+node_by_loader!(
+    Household,
+    "Household",
+    HouseholdId,
+    Household::new,
+    crate::auth::policy::HOUSEHOLD_READERS
+);
+node_by_loader!(
+    Person,
+    "Person",
+    PersonId,
+    Person,
+    crate::auth::policy::HOUSEHOLD_READERS
+);
+node_by_loader!(
+    Membership,
+    "Membership",
+    MembershipId,
+    Membership,
+    crate::auth::policy::HOUSEHOLD_READERS
+);
 node_by_loader!(
     HouseholdStatusEvent,
     "HouseholdStatusEvent",
     StatusEventId,
-    HouseholdStatusEvent
+    HouseholdStatusEvent,
+    crate::auth::policy::HOUSEHOLD_READERS
 );
 
 pub struct Membership(pub membership::Model);
 
-/// A person's membership of a household. The end reason is null for viewers who work on
-/// de-identified data (ANALYST).
+/// A person's membership of a household (not readable by ANALYST). The end reason is null for
+/// a viewer who may not see who the household is.
 #[Object]
 impl Membership {
     /// Global id.
@@ -383,7 +404,7 @@ impl Membership {
         self.0.end_date
     }
 
-    /// Why it ended (null for viewers of de-identified data).
+    /// Why it ended (null for a viewer who may not see who the household is).
     async fn end_reason(&self, ctx: &Context<'_>) -> Option<&str> {
         identifying(ctx, self.0.end_reason.as_deref())
     }
@@ -407,8 +428,8 @@ connection!(
 pub struct Person(pub person::Model);
 
 /// A member of a household. Names, ID, phone, birth date and the free-text details (education,
-/// occupation, disability, chronic illness) are null for viewers who work on de-identified
-/// data (ANALYST); the ID is always masked here (`revealNationalId` gives the
+/// occupation, disability, chronic illness) are null for a viewer who may not see who the
+/// household is (ANALYST reads no person at all); the ID is always masked here (`revealNationalId` gives the
 /// full number to ADMIN and COORDINATOR, audited).
 #[Object]
 impl Person {
@@ -439,7 +460,7 @@ impl Person {
             .flatten()
     }
 
-    /// Birth year (visible to analysts, for age groups).
+    /// Birth year.
     async fn birth_year(&self) -> Option<i32> {
         self.0.birth_year
     }
@@ -505,8 +526,8 @@ impl Person {
 
 pub struct HouseholdStatusEvent(pub household_status_event::Model);
 
-/// One lifecycle transition of a household. Reason, note and location are null for viewers
-/// who work on de-identified data (ANALYST).
+/// One lifecycle transition of a household (not readable by ANALYST). Reason, note and
+/// location are null for a viewer who may not see who the household is.
 #[Object]
 impl HouseholdStatusEvent {
     /// Global id.
@@ -640,7 +661,7 @@ impl PotentialDuplicate {
         self.0.resolved_at
     }
 
-    /// The reviewer's note (null for viewers of de-identified data).
+    /// The reviewer's note (null for a viewer who may not see who the household is).
     async fn note(&self, ctx: &Context<'_>) -> Option<&str> {
         identifying(ctx, self.0.note.as_deref())
     }

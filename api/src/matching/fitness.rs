@@ -8,7 +8,6 @@
 //! how long a change made outside the API (a manual SQL fix that leaves `version` alone) can
 //! go unseen.
 use std::{
-    collections::HashMap,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -23,7 +22,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::recommend::Offer;
+use super::recommend::{Offer, TrackRecords};
 use crate::{catalogue::types::parse_capitals, error::ApiResult};
 
 /// How long a cached catalogue may be used without a reload even when its revision matches.
@@ -81,9 +80,9 @@ impl Scorable {
         self.fitness.id
     }
 
-    /// What scoring needs, with the technology's (adopted, tried) track record in the
-    /// household's province.
-    pub fn offer<'a>(&'a self, track: &HashMap<Uuid, (u32, u32)>) -> Offer<'a> {
+    /// What scoring needs, with the technology's measured effect in the household's
+    /// province.
+    pub fn offer<'a>(&'a self, track: &TrackRecords) -> Offer<'a> {
         let t = &self.fitness;
         let m = &t.min_capital_scores;
         Offer {
@@ -100,7 +99,7 @@ impl Scorable {
             suitable_areas: &t.suitable_areas.0,
             unit_cost_baht: t.unit_cost_baht,
             monthly_income_gain_baht: t.monthly_income_gain_baht,
-            track: track.get(&t.id).copied().unwrap_or((0, 0)),
+            track: track.of(t.id),
         }
     }
 }

@@ -94,6 +94,7 @@ impl MatchingMutation {
             &scope(ctx),
             &actor(ctx)?,
             &s.settings.match_weights,
+            &s.settings.measurement,
             h,
             t,
         )
@@ -175,6 +176,7 @@ impl MatchingMutation {
             &scope(ctx),
             &actor(ctx)?,
             &s.settings.match_weights,
+            &s.settings.measurement,
             RunInput {
                 area_code: input.area_code,
                 seats,

@@ -67,6 +67,7 @@ impl MatchingQuery {
             &s.catalogue,
             &scope(ctx),
             &s.settings.match_weights,
+            &s.settings.measurement,
             id,
             top(first)?,
         )
@@ -102,9 +103,9 @@ impl MatchingQuery {
     }
 
     /// Matches you may see (households in your areas; for agency staff, their agency's
-    /// technologies), oldest first.
+    /// technologies), oldest first. Not ANALYST: a match names a household.
     #[graphql(
-        guard = "policy::SIGNED_IN",
+        guard = "policy::HOUSEHOLD_READERS",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
     async fn matches(

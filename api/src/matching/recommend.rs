@@ -15,9 +15,14 @@
 //!   capacity is the household's monthly income × (financial score − 1) / 3. Free is 1.
 //! - *area*: 1 when the technology suits the household's area (no list, or a listed prefix),
 //!   else 0.
-//! - *track record*: adoption rate of the technology in the same province among households
-//!   that took it up (adopted or sustained, against dropped), smoothed: (adopted + 1) /
-//!   (took up + 2), so with no history it is 0.5.
+//! - *track record*: the technology's measured effect in the household's province over the
+//!   last 24 months (docs/mobility.md, `mobility::service::province_evidence`): the share of
+//!   its adopters that moved up the ladder against the share of comparable households (same
+//!   starting overall level, never matched to it; standardised to the adopters' levels). The
+//!   factor is clamp(0.5 + (adopters' rate − comparison's rate), 0, 1): 0.5 for no
+//!   difference, 1 for a technology whose adopters moved up 50 points more often. When either
+//!   group has fewer than `APP_EVIDENCE_MIN_SAMPLE` households the reason says "not enough
+//!   evidence yet" and the factor is 0. The reason carries the numbers (`evidence`).
 //!
 //! Weights come from `APP_MATCH_WEIGHTS` (default capital 0.35, income 0.30, affordability
 //! 0.15, area 0.10, track record 0.10). The score in thousandths is the exact sum of the
@@ -25,7 +30,10 @@
 //! in thousandths, apportioned by largest remainder (`apportion`) so that the reasons add up
 //! to the score exactly. Rounding each term on its own could not promise both: three terms of
 //! 116.67 round to 117 each, and a household that maxes every factor scored 1001.
-use entity::enums::{Capital, Reason, ServiceCategory};
+use std::collections::HashMap;
+
+use entity::enums::{Capital, OutcomeEvidence, Reason, ServiceCategory};
+use uuid::Uuid;
 
 use crate::{assessment::service::Scores, config::MatchWeights};
 
@@ -72,8 +80,67 @@ pub struct Offer<'a> {
     pub suitable_areas: &'a [String],
     pub unit_cost_baht: i32,
     pub monthly_income_gain_baht: i32,
-    /// (adopted, tried) in the household's province.
-    pub track: (u32, u32),
+    /// The technology's measured effect in the household's province.
+    pub track: OutcomeEvidence,
+}
+
+/// The measured effect of every technology with adopters in one province, and what a
+/// technology without any gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackRecords {
+    pub by_technology: HashMap<Uuid, OutcomeEvidence>,
+    pub since: chrono::NaiveDate,
+    pub min_sample: u32,
+}
+
+impl TrackRecords {
+    pub fn of(&self, technology: Uuid) -> OutcomeEvidence {
+        self.by_technology
+            .get(&technology)
+            .copied()
+            .unwrap_or_else(|| OutcomeEvidence::none(self.since, self.min_sample))
+    }
+}
+
+/// The track-record factor in [0, 1]: clamp(0.5 + (adopters' up rate − comparison's), 0, 1)
+/// with enough evidence, else 0.
+pub fn track_factor(e: &OutcomeEvidence) -> f64 {
+    match (e.is_enough(), e.adopter_up_rate, e.comparison_up_rate) {
+        (true, Some(a), Some(c)) => (0.5 + (a - c)).clamp(0.0, 1.0),
+        _ => 0.0,
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or("-".into(), |r| format!("{:.0}%", r * 100.0))
+}
+
+fn baht_change(satang: Option<f64>) -> String {
+    satang.map_or("-".into(), |s| format!("{:+.0}", s / 100.0))
+}
+
+/// The words of a track-record reason.
+pub fn track_detail(e: &OutcomeEvidence) -> String {
+    if !e.is_enough() {
+        return format!(
+            "not enough evidence yet ({} adopters, {} comparable households; need {} each)",
+            e.adopters,
+            e.comparison,
+            e.min_sample.max(1)
+        );
+    }
+    format!(
+        "since {}: {} of {} adopters in this province moved up the ladder ({}) against {} of {} comparable households ({} at the adopters' starting levels); income {} vs {} baht/person/month",
+        e.since,
+        e.adopters_moved_up,
+        e.adopters,
+        percent(e.adopter_up_rate),
+        e.comparison_moved_up,
+        e.comparison,
+        percent(e.comparison_up_rate),
+        baht_change(e.adopter_income_change_satang),
+        baht_change(e.comparison_income_change_satang),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +233,7 @@ fn reason(factor: &str, detail: String, contribution_millis: i32) -> Reason {
         factor: factor.to_string(),
         detail,
         contribution_millis,
+        evidence: None,
     }
 }
 
@@ -208,7 +276,7 @@ enum Term {
     Income { gain: f64, gap: f64 },
     Affordability { cost: f64, saving: f64 },
     Area(bool),
-    TrackRecord { adopted: u32, tried: u32 },
+    TrackRecord(OutcomeEvidence),
 }
 
 /// The weighted terms of a technology's fit, passed to `sink` with their contributions. The
@@ -260,10 +328,9 @@ fn terms(p: &Profile, o: &Offer<'_>, w: &MatchWeights, mut sink: impl FnMut(Term
     let fits = suits(o.suitable_areas, &p.village_code);
     sink(Term::Area(fits), if fits { w.area } else { 0.0 });
 
-    let (adopted, tried) = o.track;
     sink(
-        Term::TrackRecord { adopted, tried },
-        w.track_record * (adopted as f64 + 1.0) / (tried as f64 + 2.0),
+        Term::TrackRecord(o.track),
+        w.track_record * track_factor(&o.track),
     );
 }
 
@@ -296,6 +363,7 @@ pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
     }
     let mut explained = Vec::new();
     let mut contributions = Vec::new();
+    let mut evidence = None;
     terms(p, o, w, |term, contribution| {
         let (factor, detail) = match term {
             Term::Capital(c) => (
@@ -322,16 +390,10 @@ pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
             ),
             Term::Area(true) => ("AREA", "suits this area".to_string()),
             Term::Area(false) => ("AREA", "not listed for this area".to_string()),
-            Term::TrackRecord { tried: 0, .. } => (
-                "TRACK_RECORD",
-                "no track record in this province yet".to_string(),
-            ),
-            Term::TrackRecord { adopted, tried } => (
-                "TRACK_RECORD",
-                format!(
-                    "adopted by {adopted} of {tried} households in this province that took it up"
-                ),
-            ),
+            Term::TrackRecord(e) => {
+                evidence = Some(e);
+                ("TRACK_RECORD", track_detail(&e))
+            }
         };
         explained.push((factor, detail));
         contributions.push(contribution);
@@ -342,7 +404,14 @@ pub fn score_technology(p: &Profile, o: &Offer<'_>, w: &MatchWeights) -> Fit {
         .zip(parts)
         // A capital the household is not weak in adds nothing; leave it out of the list.
         .filter(|((factor, _), millis)| *millis > 0 || *factor != "CAPITAL")
-        .map(|((factor, detail), millis)| reason(factor, detail, millis))
+        .map(|((factor, detail), millis)| Reason {
+            evidence: if factor == "TRACK_RECORD" {
+                evidence
+            } else {
+                None
+            },
+            ..reason(factor, detail, millis)
+        })
         .collect();
     Fit::Scored {
         score_millis,
@@ -461,7 +530,21 @@ mod tests {
             suitable_areas: &[],
             unit_cost_baht: 5000,
             monthly_income_gain_baht: 1500,
-            track: (0, 0),
+            track: OutcomeEvidence::none(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(), 10),
+        }
+    }
+
+    fn evidence(adopters: u32, up: u32, comparison: u32, comparison_up: u32) -> OutcomeEvidence {
+        OutcomeEvidence {
+            adopters,
+            adopters_moved_up: up,
+            comparison,
+            comparison_moved_up: comparison_up,
+            adopter_up_rate: (adopters > 0).then(|| up as f64 / adopters as f64),
+            comparison_up_rate: (comparison > 0).then(|| comparison_up as f64 / comparison as f64),
+            adopter_income_change_satang: Some(50_000.0),
+            comparison_income_change_satang: Some(10_000.0),
+            ..OutcomeEvidence::none(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(), 10)
         }
     }
 
@@ -492,7 +575,8 @@ mod tests {
     #[test]
     fn a_household_that_maxes_every_factor_scores_at_most_one_and_its_reasons_add_up() {
         // Three equally weak capitals (each a third of 0.35: 116.67 thousandths), everything
-        // else at its maximum: income gap covered, free, suits the area, 998 of 998 adopted.
+        // else at its maximum: income gap covered, free, suits the area, every adopter moved up
+        // and no comparable household did.
         let mut p = profile();
         p.scores = Scores {
             human: 100,
@@ -511,7 +595,7 @@ mod tests {
         let mut o = offer(&all);
         o.unit_cost_baht = 0;
         o.monthly_income_gain_baht = 1_000_000;
-        o.track = (998, 998);
+        o.track = evidence(998, 998, 998, 0);
         let w = MatchWeights::default();
         match score_technology(&p, &o, &w) {
             Fit::Scored {
@@ -605,7 +689,11 @@ mod tests {
                     p.scores.financial = financial;
                     let mut o = offer(&caps);
                     o.monthly_income_gain_baht = gain;
-                    for track in [(0, 0), (1, 2), (3, 5)] {
+                    for track in [
+                        evidence(0, 0, 0, 0),
+                        evidence(10, 2, 20, 5),
+                        evidence(30, 25, 40, 4),
+                    ] {
                         o.track = track;
                         assert_eq!(
                             score_technology(&p, &o, &documented),
@@ -662,6 +750,90 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(score_millis(&p, &o, &w), None);
+    }
+
+    fn track_reason(o: &Offer<'_>) -> Reason {
+        match score_technology(&profile(), o, &MatchWeights::default()) {
+            Fit::Scored {
+                score_millis,
+                reasons,
+            } => {
+                assert_eq!(
+                    score_millis,
+                    reasons.iter().map(|r| r.contribution_millis).sum::<i32>()
+                );
+                assert!(
+                    reasons
+                        .iter()
+                        .all(|r| r.evidence.is_some() == (r.factor == "TRACK_RECORD"))
+                );
+                reasons
+                    .into_iter()
+                    .find(|r| r.factor == "TRACK_RECORD")
+                    .expect("a track-record reason")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn below_the_minimum_sample_the_track_record_says_not_enough_evidence_and_adds_nothing() {
+        let caps = [Capital::Financial];
+        let mut o = offer(&caps);
+        // 9 adopters, all moved up, against 50 comparison households: one adopter short.
+        o.track = evidence(9, 9, 50, 0);
+        let r = track_reason(&o);
+        assert_eq!(r.contribution_millis, 0);
+        assert_eq!(
+            r.detail,
+            "not enough evidence yet (9 adopters, 50 comparable households; need 10 each)"
+        );
+        assert_eq!(r.evidence, Some(o.track));
+        o.track = evidence(50, 50, 9, 0);
+        assert_eq!(track_reason(&o).contribution_millis, 0);
+        o.track = evidence(0, 0, 0, 0);
+        assert_eq!(track_factor(&o.track), 0.0);
+        assert!(
+            track_reason(&o)
+                .detail
+                .starts_with("not enough evidence yet (0 adopters")
+        );
+    }
+
+    #[test]
+    fn with_enough_evidence_the_factor_is_a_half_plus_the_difference_in_up_rates_clamped() {
+        let f = |a, au, c, cu| track_factor(&evidence(a, au, c, cu));
+        assert_eq!(f(10, 5, 10, 5), 0.5, "no difference");
+        assert!((f(10, 6, 20, 6) - 0.8).abs() < 1e-12, "0.5 + 0.6 − 0.3");
+        assert!(
+            (f(10, 2, 10, 5) - 0.2).abs() < 1e-12,
+            "worse than doing nothing"
+        );
+        assert_eq!(f(10, 10, 10, 0), 1.0, "clamped at 1");
+        assert_eq!(f(10, 0, 10, 10), 0.0, "clamped at 0");
+        // Weighted: 0.10 × 0.8 = 80 thousandths, carried with its numbers.
+        let caps = [Capital::Financial];
+        let mut o = offer(&caps);
+        o.track = evidence(10, 6, 20, 6);
+        let r = track_reason(&o);
+        assert_eq!(r.contribution_millis, 80);
+        assert!(r.detail.contains("6 of 10 adopters"), "{}", r.detail);
+        assert!(
+            r.detail.contains("6 of 20 comparable households"),
+            "{}",
+            r.detail
+        );
+        assert_eq!(r.evidence.unwrap().adopters_moved_up, 6);
+    }
+
+    #[test]
+    fn stored_reasons_without_evidence_still_decode() {
+        let old =
+            r#"[{"factor":"TRACK_RECORD","detail":"adopted by 1 of 2","contribution_millis":50}]"#;
+        let decoded: Vec<Reason> = serde_json::from_str(old).unwrap();
+        assert_eq!(decoded[0].evidence, None);
+        let encoded = serde_json::to_string(&decoded).unwrap();
+        assert!(!encoded.contains("evidence"), "{encoded}");
     }
 
     #[test]

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{
     assessment,
-    enums::{AssessmentStatus, AuditAction, HouseholdStatus, JsonDocument, MatchStatus, Reasons},
+    enums::{
+        AssessmentStatus, AuditAction, HouseholdStatus, JsonDocument, MatchStatus, OutcomeEvidence,
+        Reasons,
+    },
     household, r#match as matches, match_event, matching_run, membership, person, service as svc,
     technology,
 };
@@ -19,14 +22,16 @@ use uuid::Uuid;
 
 use super::{
     fitness::{CatalogueCache, Fitness, Scorable, capitals},
-    recommend::{Fit, Offer, Profile, score_service, score_technology, suits, working_age},
+    recommend::{
+        Fit, Offer, Profile, TrackRecords, score_service, score_technology, suits, working_age,
+    },
     solver,
 };
 use crate::{
     assessment::service::{Scores, poverty_line_for, year_be},
     audit::service::{Actor, AuditEntry, record},
     auth::{Scope, Viewer, policy},
-    config::MatchWeights,
+    config::{MatchWeights, MeasurementSettings},
     error::{ApiError, ApiResult},
     household::{
         service::{find_household, in_visible_household, visible_households},
@@ -102,43 +107,41 @@ pub async fn profiles(
     Ok(out)
 }
 
-/// (adopted, tried) per technology among matches of households in `province`: of the
-/// households that took it up, how many adopted (or sustained) it rather than dropping it.
-/// Declines are a household's choice before any training, not evidence about the technology.
+/// The measured effect of every technology with adopters in `province` over the last 24
+/// months (`mobility::service::province_evidence`: three statements, whatever the number of
+/// technologies), with the minimum sample each group needs.
 async fn track_records(
     db: &impl ConnectionTrait,
     province: &str,
-) -> ApiResult<HashMap<Uuid, (u32, u32)>> {
-    let in_province = household::Entity::find()
-        .select_only()
-        .column(household::Column::Id)
-        .filter(household::Column::VillageCode.like(format!("{province}%")))
-        .into_query();
-    let rows: Vec<(Uuid, MatchStatus, i64)> = matches::Entity::find()
-        .select_only()
-        .column(matches::Column::TechnologyId)
-        .column(matches::Column::Status)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(matches::Column::HouseholdId.in_subquery(in_province))
-        .filter(matches::Column::Status.is_in([
-            MatchStatus::Adopted,
-            MatchStatus::Sustained,
-            MatchStatus::Dropped,
-        ]))
-        .group_by(matches::Column::TechnologyId)
-        .group_by(matches::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, (u32, u32)> = HashMap::new();
-    for (t, status, n) in rows {
-        let e = out.entry(t).or_default();
-        if matches!(status, MatchStatus::Adopted | MatchStatus::Sustained) {
-            e.0 += n as u32;
-        }
-        e.1 += n as u32;
-    }
-    Ok(out)
+    min_sample: u32,
+) -> ApiResult<TrackRecords> {
+    let (since, stats) = crate::mobility::service::province_evidence(db, province).await?;
+    let by_technology = stats
+        .into_iter()
+        .map(|(t, s)| {
+            let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+            (
+                t,
+                OutcomeEvidence {
+                    adopters: count(s.adopters()),
+                    adopters_moved_up: count(s.adopters_up()),
+                    comparison: count(s.comparison()),
+                    comparison_moved_up: count(s.comparison_up()),
+                    adopter_up_rate: s.adopter_up_rate(),
+                    comparison_up_rate: s.comparison_up_rate(),
+                    adopter_income_change_satang: s.adopter_income_change(),
+                    comparison_income_change_satang: s.comparison_income_change(),
+                    since,
+                    min_sample,
+                },
+            )
+        })
+        .collect();
+    Ok(TrackRecords {
+        by_technology,
+        since,
+        min_sample,
+    })
 }
 
 /// The profile of one household (in scope), which needs an ACTIVE assessment.
@@ -168,13 +171,14 @@ pub async fn recommend_technologies(
     cache: &CatalogueCache,
     scope: &Scope,
     weights: &MatchWeights,
+    measurement: &MeasurementSettings,
     household_id: Uuid,
     first: usize,
 ) -> ApiResult<Vec<Recommended<technology::Model>>> {
     let h = find_household(db, scope, household_id).await?;
     let (profile, track, catalogue) = tokio::try_join!(
         profile_of(db, &h),
-        track_records(db, &h.village_code[..2]),
+        track_records(db, &h.village_code[..2], measurement.evidence_min_sample),
         cache.active(db)
     )?;
     let mut ranked: Vec<(i32, &Scorable)> = catalogue
@@ -305,6 +309,7 @@ pub async fn suggest_match(
     scope: &Scope,
     actor: &Actor,
     weights: &MatchWeights,
+    measurement: &MeasurementSettings,
     household_id: Uuid,
     technology_id: Uuid,
 ) -> ApiResult<matches::Model> {
@@ -323,7 +328,7 @@ pub async fn suggest_match(
     if any_open_match(db, &[household_id]).await? {
         return Err(has_open());
     }
-    let track = track_records(db, &h.village_code[..2]).await?;
+    let track = track_records(db, &h.village_code[..2], measurement.evidence_min_sample).await?;
     let scorable = Scorable::new(Fitness::from(&t));
     let (score_millis, reasons) = match score_technology(&profile, &scorable.offer(&track), weights)
     {
@@ -372,6 +377,7 @@ pub async fn suggest_match(
             .fields(["household", "technology"]),
     )
     .await?;
+    crate::rollup::touch(&txn, &[household_id]).await?;
     txn.commit().await?;
     matches::Entity::find_by_id(id)
         .one(db)
@@ -464,6 +470,7 @@ pub async fn transition_match(
         entry = entry.reason(r);
     }
     record(&txn, entry).await?;
+    crate::rollup::touch(&txn, &[current.household_id]).await?;
     txn.commit().await?;
     matches::Entity::find_by_id(id)
         .one(db)
@@ -505,6 +512,7 @@ pub async fn run_matching(
     scope: &Scope,
     actor: &Actor,
     weights: &MatchWeights,
+    measurement: &MeasurementSettings,
     input: RunInput,
 ) -> ApiResult<matching_run::Model> {
     policy::COORDINATORS.check(viewer)?;
@@ -560,7 +568,9 @@ pub async fn run_matching(
     }
     techs.sort_by_key(|(t, _)| t.id);
     for _ in 0..RUN_ATTEMPTS {
-        if let Some(run) = attempt_run(db, scope, actor, weights, &area, &techs).await? {
+        if let Some(run) =
+            attempt_run(db, scope, actor, weights, measurement, &area, &techs).await?
+        {
             return Ok(run);
         }
         tracing::info!("matching run raced with other matches in its province; computing again");
@@ -577,6 +587,7 @@ async fn attempt_run(
     scope: &Scope,
     actor: &Actor,
     weights: &MatchWeights,
+    measurement: &MeasurementSettings,
     area: &str,
     techs: &[(technology::Model, u32)],
 ) -> ApiResult<Option<matching_run::Model>> {
@@ -605,7 +616,7 @@ async fn attempt_run(
         .map(|(id, _)| *id)
         .filter(|id| profiles.contains_key(id))
         .collect();
-    let track = track_records(db, &area[..2]).await?;
+    let track = track_records(db, &area[..2], measurement.evidence_min_sample).await?;
 
     let loaded = started.elapsed();
 
@@ -725,6 +736,7 @@ async fn attempt_run(
             .fields(["matches"]),
     )
     .await?;
+    crate::rollup::touch(&txn, &chosen).await?;
     txn.commit().await?;
     tracing::info!(
         run = %run_id,
@@ -805,7 +817,7 @@ fn assign(
     considered: &[Uuid],
     profiles: &HashMap<Uuid, Profile>,
     scorables: &[Scorable],
-    track: &HashMap<Uuid, (u32, u32)>,
+    track: &TrackRecords,
     weights: &MatchWeights,
     seats: Vec<u32>,
 ) -> ApiResult<Assignment> {

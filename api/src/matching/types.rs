@@ -42,6 +42,54 @@ pub struct Reason {
     pub detail: String,
     /// Share of the score; the contributions of a recommendation add up to its score.
     pub contribution: f64,
+    /// For TRACK_RECORD: the measured effect the factor used (null for the other factors, and
+    /// for reasons stored before it was measured).
+    pub evidence: Option<OutcomeEvidence>,
+}
+
+/// A technology's measured effect in the household's province (docs/mobility.md): its
+/// adopters against comparable households of the same starting overall level that were never
+/// matched to it, over the last 24 months.
+#[derive(SimpleObject, Clone)]
+pub struct OutcomeEvidence {
+    /// Reassessed households whose match of the technology reached ADOPTED between their
+    /// baseline and endline.
+    pub adopters: i64,
+    /// Of them, moved up the ladder (overall level).
+    pub adopters_moved_up: i64,
+    /// Reassessed households of the adopters' starting levels never matched to it.
+    pub comparison: i64,
+    /// Of them, moved up the ladder.
+    pub comparison_moved_up: i64,
+    /// adoptersMovedUp / adopters.
+    pub adopter_up_rate: Option<f64>,
+    /// The comparison's rate, standardised to the adopters' starting levels.
+    pub comparison_up_rate: Option<f64>,
+    /// Adopters' mean change of income per person per month, baht.
+    pub adopter_income_change: Option<f64>,
+    /// The comparison's mean change of income per person per month, baht (standardised).
+    pub comparison_income_change: Option<f64>,
+    /// Start of the period measured (the end is the day it was computed).
+    pub since: chrono::NaiveDate,
+    /// Households each group needs before the factor counts (`APP_EVIDENCE_MIN_SAMPLE`).
+    pub min_sample: i64,
+}
+
+impl From<&entity::enums::OutcomeEvidence> for OutcomeEvidence {
+    fn from(e: &entity::enums::OutcomeEvidence) -> Self {
+        OutcomeEvidence {
+            adopters: e.adopters.into(),
+            adopters_moved_up: e.adopters_moved_up.into(),
+            comparison: e.comparison.into(),
+            comparison_moved_up: e.comparison_moved_up.into(),
+            adopter_up_rate: e.adopter_up_rate,
+            comparison_up_rate: e.comparison_up_rate,
+            adopter_income_change: e.adopter_income_change_satang.map(|s| s / 100.0),
+            comparison_income_change: e.comparison_income_change_satang.map(|s| s / 100.0),
+            since: e.since,
+            min_sample: e.min_sample.into(),
+        }
+    }
 }
 
 impl From<&StoredReason> for Reason {
@@ -50,6 +98,7 @@ impl From<&StoredReason> for Reason {
             factor: r.factor.clone(),
             detail: r.detail.clone(),
             contribution: r.contribution_millis as f64 / 1000.0,
+            evidence: r.evidence.as_ref().map(Into::into),
         }
     }
 }
@@ -170,7 +219,7 @@ connection!(MatchConnection, MatchEdge, Match, "matches");
 pub struct MatchEvent(pub match_event::Model);
 
 /// One status change of a match. The reason is null for viewers who may not see who the
-/// household is (ANALYST, agency staff): a decline or drop reason often names or locates people.
+/// household is: a decline or drop reason often names or locates people.
 #[Object]
 impl MatchEvent {
     /// State before (null when suggested).
@@ -311,7 +360,13 @@ pub fn visible_runs(scope: &crate::auth::Scope) -> sea_orm::Select<matching_run:
 }
 
 crate::by_id_loader!(MatchingRunId, matching_run, visible_runs);
-crate::node_by_loader!(Match, "Match", super::loader::MatchId, Match);
+crate::node_by_loader!(
+    Match,
+    "Match",
+    super::loader::MatchId,
+    Match,
+    crate::auth::policy::HOUSEHOLD_READERS
+);
 crate::node_by_loader!(
     MatchingRun,
     "MatchingRun",

@@ -3,6 +3,7 @@
 pub mod casework;
 pub mod db;
 pub mod fixtures;
+pub mod graduation;
 
 use std::sync::{
     Arc,

@@ -1,0 +1,112 @@
+//! Graduation fixtures: assessments at chosen levels and dates, and households enrolled, ready
+//! to graduate, or graduated — all through the GraphQL API, so every rule applies.
+use serde_json::{Value, json};
+
+use super::{
+    Gql, TestApp,
+    fixtures::{LAMPANG_VILLAGE, household_input, register},
+};
+
+pub const TRANSITION: &str = "mutation($i: TransitionHouseholdInput!) { transitionHousehold(input: $i) { household { id status version } } }";
+
+const RECORD: &str = "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id status } } }";
+
+/// The date `n` days before today (UTC), as the API reads dates.
+pub fn days_ago(n: i64) -> String {
+    (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
+}
+
+/// Records an assessment with all five capitals at `score` and `income` baht per person per
+/// month; returns its id.
+pub async fn assess(
+    app: &TestApp,
+    token: &str,
+    household: &Value,
+    on: &str,
+    score: f64,
+    income: f64,
+    activate: bool,
+) -> String {
+    let res = app
+        .gql(
+            Some(token),
+            RECORD,
+            json!({ "i": { "householdId": household, "assessedOn": on, "householdSize": 3,
+                "incomePerPerson": income, "activate": activate,
+                "scores": { "human": score, "physical": score, "financial": score, "natural": score, "social": score } } }),
+        )
+        .await;
+    res.data("/recordAssessment/assessment/id")
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Two assessments that meet the default criteria (MANAGEABLE, above the poverty line, 110
+/// days apart); returns their ids, earlier first.
+pub async fn make_ready(app: &TestApp, token: &str, household: &Value) -> [String; 2] {
+    let first = assess(app, token, household, &days_ago(120), 3.0, 4000.0, true).await;
+    let second = assess(app, token, household, &days_ago(10), 3.0, 4000.0, true).await;
+    [first, second]
+}
+
+pub async fn transition(
+    app: &TestApp,
+    token: &str,
+    household: &Value,
+    version: i64,
+    to: &str,
+    reason: Option<&str>,
+) -> Gql {
+    app.gql(
+        Some(token),
+        TRANSITION,
+        json!({ "i": { "householdId": household, "version": version, "to": to, "reason": reason,
+            "evidence": { "verifiedOn": days_ago(30) } } }),
+    )
+    .await
+}
+
+/// Moves a household to `to`, returning the new version (panics on an error).
+pub async fn move_to(
+    app: &TestApp,
+    token: &str,
+    household: &Value,
+    version: i64,
+    to: &str,
+    reason: Option<&str>,
+) -> i64 {
+    transition(app, token, household, version, to, reason)
+        .await
+        .data("/transitionHousehold/household/version")
+        .as_i64()
+        .unwrap()
+}
+
+/// A new ENROLLED household in the Lampang test village (villages seeded); (id, version).
+pub async fn enrolled_household(app: &TestApp, token: &str, seed: u64) -> (Value, i64) {
+    let done = register(
+        app,
+        token,
+        household_input(LAMPANG_VILLAGE, "ผู้จบการศึกษา", seed),
+    )
+    .await;
+    let id = done["household"]["id"].clone();
+    let version = move_to(app, token, &id, 1, "VERIFIED", None).await;
+    let version = move_to(app, token, &id, version, "ENROLLED", None).await;
+    (id, version)
+}
+
+/// A household ready to graduate: ENROLLED with two qualifying assessments.
+pub async fn household_ready_to_graduate(app: &TestApp, token: &str, seed: u64) -> (Value, i64) {
+    let (id, version) = enrolled_household(app, token, seed).await;
+    make_ready(app, token, &id).await;
+    (id, version)
+}
+
+/// A GRADUATED household.
+pub async fn graduated_household(app: &TestApp, token: &str, seed: u64) -> (Value, i64) {
+    let (id, version) = household_ready_to_graduate(app, token, seed).await;
+    let version = move_to(app, token, &id, version, "GRADUATED", None).await;
+    (id, version)
+}
