@@ -221,9 +221,22 @@ fn row_groups(names: &[String]) -> Vec<Vec<String>> {
     groups
 }
 
+/// What a reader learns by subtraction from a group (total first): the total minus its
+/// visible parts, i.e. the sum of the hidden parts, when the total is visible and some part
+/// is hidden.
+fn subtracted(group: &[&Value]) -> Option<i64> {
+    let total = value(group[0])?;
+    let parts = &group[1..];
+    if !parts.iter().any(|c| hidden(c)) {
+        return None;
+    }
+    Some(total - parts.iter().filter_map(|c| value(c)).sum::<i64>())
+}
+
 /// Checks a suppressed table mechanically: no visible count in 1..k in the suppressed areas,
 /// no group (row: a breakdown and its total; column: a cell over the children and the area)
-/// with exactly one hidden cell, and visible children never add up to more than the parent.
+/// with exactly one hidden cell or whose visible total minus its visible parts is in 1..k,
+/// and visible children never add up to more than the parent.
 pub fn assert_safe(dashboard: &Value, k: i64) {
     let mut areas = vec![dashboard["area"].clone()];
     areas.extend(dashboard["children"].as_array().unwrap().iter().cloned());
@@ -247,6 +260,16 @@ pub fn assert_safe(dashboard: &Value, k: i64) {
                 "{}: row group {group:?} has one hidden cell",
                 area["code"]
             );
+            if !exact {
+                let cells: Vec<&Value> = group.iter().map(|g| by_name[g]).collect();
+                if let Some(rest) = subtracted(&cells) {
+                    assert!(
+                        !(rest > 0 && rest < k),
+                        "{}: row group {group:?} gives away {rest} by subtraction",
+                        area["code"]
+                    );
+                }
+            }
         }
     }
     if tables.len() > 1 {
@@ -256,6 +279,12 @@ pub fn assert_safe(dashboard: &Value, k: i64) {
                 .collect();
             let n = column.iter().filter(|c| hidden(c)).count();
             assert_ne!(n, 1, "column {name} has one hidden cell: {column:?}");
+            if let Some(rest) = subtracted(&column) {
+                assert!(
+                    !(rest > 0 && rest < k),
+                    "column {name} gives away {rest} by subtraction: {column:?}"
+                );
+            }
             if n == 0 {
                 let sum: i64 = column[1..].iter().map(|c| value(c).unwrap()).sum();
                 assert_eq!(value(parent).unwrap(), sum, "column {name} does not add up");

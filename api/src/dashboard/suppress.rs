@@ -5,12 +5,18 @@
 //! area; the same cell over the children of an area and the area itself): when exactly one
 //! cell of a group is hidden it can be solved for, so another one is hidden too.
 //!
+//! A group's first cell is its total, the others its parts.
+//!
 //! The rule (docs/dashboards.md): cells of `Free` areas with 0 < value < k are hidden
-//! (primary suppression); then, until nothing changes, every group with exactly one hidden
-//! cell gets its smallest other `Free` visible cell hidden (zeros included, ties by position,
-//! so the same table always gives the same pattern). `Exact` cells (areas where the viewer
-//! has household access) are never hidden; `Fixed` cells keep a state decided in another
-//! table (the parent row, decided where it was a child), so linked tables agree.
+//! (primary suppression); then, until nothing changes, a group is made safe when it has
+//! exactly one hidden cell (it could be solved for) or when its total is visible and its
+//! hidden parts add up to 1..k (their sum is then a small count read by subtraction): its
+//! smallest other `Free` visible non-zero cell is hidden (zeros only when no non-zero cell
+//! is left: a hidden zero adds nothing to the hidden sum and structural zeros are guessable;
+//! ties by position, so the same table always gives the same pattern). `Exact` cells (areas
+//! where the viewer has household access) are never hidden; `Fixed` cells keep a state
+//! decided in another table (the parent row, decided where it was a child), so linked tables
+//! agree.
 
 /// How one cell may be treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,15 +48,14 @@ pub fn suppress(values: &[i64], modes: &[Mode], groups: &[Vec<usize>], k: i64) -
             if group.len() < 2 {
                 continue;
             }
-            let hidden_count = group.iter().filter(|&&c| hidden[c]).count();
-            if hidden_count != 1 {
+            if is_safe(group, values, &hidden, k) {
                 continue;
             }
             let candidate = group
                 .iter()
                 .copied()
                 .filter(|&c| !hidden[c] && modes[c] == Mode::Free)
-                .min_by_key(|&c| (values[c], c));
+                .min_by_key(|&c| (values[c] == 0, values[c], c));
             if let Some(c) = candidate {
                 hidden[c] = true;
                 changed = true;
@@ -60,6 +65,25 @@ pub fn suppress(values: &[i64], modes: &[Mode], groups: &[Vec<usize>], k: i64) -
             return hidden;
         }
     }
+}
+
+/// Whether a group (total first) gives no hidden cell away: not exactly one hidden cell, and
+/// when the total is visible, its hidden parts do not add up to a small count.
+fn is_safe(group: &[usize], values: &[i64], hidden: &[bool], k: i64) -> bool {
+    let hidden_count = group.iter().filter(|&&c| hidden[c]).count();
+    if hidden_count == 1 {
+        return false;
+    }
+    let (total, parts) = (group[0], &group[1..]);
+    if hidden[total] {
+        return true;
+    }
+    let hidden_sum: i64 = parts
+        .iter()
+        .filter(|&&c| hidden[c])
+        .map(|&c| values[c])
+        .sum();
+    !(hidden_sum > 0 && hidden_sum < k)
 }
 
 /// The groups of a table of `rows` areas (row 0 the parent, the others its children) by
@@ -144,6 +168,19 @@ mod tests {
                 n, 1,
                 "group {g:?} has one hidden cell: {values:?} {hidden:?}"
             );
+            // Where every cell of the group may be hidden, a visible total never gives away
+            // a small sum of hidden parts.
+            if g.iter().all(|&c| modes[c] == Mode::Free) && !hidden[g[0]] {
+                let sum: i64 = g[1..]
+                    .iter()
+                    .filter(|&&c| hidden[c])
+                    .map(|&c| values[c])
+                    .sum();
+                assert!(
+                    !(sum > 0 && sum < K),
+                    "group {g:?}: hidden parts add up to {sum}: {values:?} {hidden:?}"
+                );
+            }
         }
     }
 
@@ -192,10 +229,11 @@ mod tests {
         let groups = table_groups(4, 1, &[]);
         let hidden = suppress(&values, &modes, &groups, K);
         assert_eq!(hidden, vec![false, false, true, true]);
-        // One small child: the parent goes too (the exact sibling cannot).
+        // One small child beside a zero: the parent goes too (the exact sibling cannot, and a
+        // hidden zero would leave 18 - 15 = 3 readable).
         let values = vec![18, 15, 3, 0];
         let hidden = suppress(&values, &modes, &groups, K);
-        assert_eq!(hidden, vec![false, false, true, true]);
+        assert_eq!(hidden, vec![true, false, true, false]);
         let modes = vec![Mode::Free, Mode::Exact, Mode::Free];
         let hidden = suppress(&[18, 15, 3], &modes, &table_groups(3, 1, &[]), K);
         assert_eq!(hidden, vec![true, false, true]);
@@ -204,9 +242,18 @@ mod tests {
     #[test]
     fn a_worked_example() {
         // Households by status in one area: total 12 = 9 + 3 + 0. The 3 is hidden, then the
-        // smallest other cell (the visible zero) so the 3 cannot be solved for.
+        // smallest other non-zero cell (the 9): hiding the zero would leave "the hidden cells
+        // add up to 3" readable from the total.
         let values = vec![12, 9, 3, 0];
         let hidden = suppress(&values, &[Mode::Free; 4], &[vec![0, 1, 2, 3]], K);
-        assert_eq!(hidden, vec![false, false, true, true]);
+        assert_eq!(hidden, vec![false, true, true, false]);
+        // Two small parts that together reach k protect each other.
+        let values = vec![30, 22, 3, 2, 3];
+        let hidden = suppress(&values, &[Mode::Free; 5], &[vec![0, 1, 2, 3, 4]], K);
+        assert_eq!(hidden, vec![false, false, true, true, true]);
+        // Two small parts that together stay below k take a third with them.
+        let values = vec![30, 26, 2, 2, 0];
+        let hidden = suppress(&values, &[Mode::Free; 5], &[vec![0, 1, 2, 3, 4]], K);
+        assert_eq!(hidden, vec![false, true, true, true, false]);
     }
 }

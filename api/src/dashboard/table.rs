@@ -97,6 +97,8 @@ impl Layout {
             adopted.push(format!("technology.{t}.adopted"));
         }
         groups.push(by_tech);
+        // ADOPTED + SUSTAINED = the technologies' adopted: no single total, so the first cell
+        // stands in for one (the small-sum check then errs towards hiding more).
         groups.push(adopted);
         let referrals = ReferralStatus::iter()
             .map(|s| format!("referrals.{}", db(s)))

@@ -209,7 +209,8 @@ impl GraduationCriteriaSnapshot {
 pub struct Graduation(pub graduation::Model);
 
 /// A household's graduation (พ้นความยากจน): when, on what criteria, and what the monitoring
-/// window after it saw. The relapse reason is null for viewers of de-identified data.
+/// window after it saw. The relapse reason is null for viewers who may not see who the
+/// household is.
 #[Object]
 impl Graduation {
     /// The day it graduated.
@@ -266,7 +267,8 @@ impl Graduation {
         self.0.relapsed_at
     }
 
-    /// Why it relapsed (free text about the family: null for viewers of de-identified data).
+    /// Why it relapsed (free text about the family: null for viewers who may not see who the
+    /// household is).
     async fn relapse_reason(&self, ctx: &Context<'_>) -> Option<String> {
         policy::identifying(ctx, self.0.relapse_reason.clone())
     }
