@@ -306,13 +306,13 @@ async fn rollups_equal_a_recount_after_a_seeded_random_sequence_of_writes() {
     let mut hs: Vec<Walked> = Vec::new();
     let mut matches: Vec<(Value, i64, &'static str)> = Vec::new();
     let mut referrals: Vec<(Value, &'static str)> = Vec::new();
-    let mut done = [0usize; 9];
-    let mut tried = [0usize; 9];
-    for step in 0..110u64 {
+    let mut done = [0usize; 10];
+    let mut tried = [0usize; 10];
+    for step in 0..130u64 {
         let op = if hs.len() < 4 {
             0
         } else {
-            rng.random_range(0..9)
+            rng.random_range(0..10)
         };
         let pick = if hs.is_empty() {
             0
@@ -470,6 +470,47 @@ async fn rollups_equal_a_recount_after_a_seeded_random_sequence_of_writes() {
                         referrals.push((id.clone(), "PENDING"));
                         true
                     }
+                    None => false,
+                }
+            }
+            9 => {
+                // A household and a look-alike of it beside it: the look-alike is assessed,
+                // then merged into the first (it stays as DUPLICATE, its assessment no longer
+                // counts on the ladder).
+                let village = villages[rng.random_range(0..villages.len())];
+                let (survivor, _) = register_named(&cw, village, &format!("ทองคำ{step}")).await;
+                let (lookalike, flagged) =
+                    register_named(&cw, village, &format!("ทองคำ{step}ก")).await;
+                hs.push(Walked {
+                    id: survivor.clone(),
+                    version: 1,
+                    status: "DISCOVERED",
+                    assessments: vec![],
+                    active: false,
+                    cases: vec![],
+                });
+                assess(
+                    &cw,
+                    &lookalike,
+                    [1.4, 2.6, 3.3][rng.random_range(0..3)],
+                    true,
+                )
+                .await;
+                let flag = flagged.as_array().unwrap().iter().find(|f| {
+                    f["household"]["id"] == survivor || f["otherHousehold"]["id"] == survivor
+                });
+                match flag {
+                    Some(flag) => cw
+                        .gql(
+                            &cw.coordinator,
+                            RESOLVE,
+                            json!({ "i": { "id": flag["id"], "resolution": "MERGE",
+                                           "survivorHouseholdId": survivor } }),
+                        )
+                        .await
+                        .body
+                        .pointer("/data/resolveDuplicate")
+                        .is_some_and(|v| !v.is_null()),
                     None => false,
                 }
             }
