@@ -23,6 +23,8 @@ pub struct Services {
     pub introspection: IntrospectionCache,
     /// Assembled dashboards, checked against the rollups' province versions on every read.
     pub dashboards: crate::dashboard::service::DashboardCache,
+    /// Technologies' measured effects per province, checked against its rollup version.
+    pub evidence: crate::mobility::evidence::EvidenceCache,
 }
 
 impl Services {
@@ -42,6 +44,7 @@ impl Services {
             db_health: Arc::default(),
             introspection: IntrospectionCache::default(),
             dashboards: Default::default(),
+            evidence: Default::default(),
         })
     }
 }

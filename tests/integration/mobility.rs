@@ -814,6 +814,39 @@ async fn with_enough_evidence_a_recommendation_carries_the_measured_effect() {
 }
 
 #[actix_web::test]
+async fn the_measured_effect_is_read_again_only_after_a_write_that_changes_it() {
+    let w = world(|s| s.measurement.evidence_min_sample = 2).await;
+    w.app.reset_statements();
+    let (first, _) = track_reason(&w).await;
+    let cold = w.app.statements();
+    w.app.reset_statements();
+    let (again, _) = track_reason(&w).await;
+    let warm = w.app.statements();
+    assert_eq!(first, again);
+    // Skipped the second time: the evidence's three statements and the catalogue's load
+    // (both caches still read their revision).
+    assert_eq!(warm + 4, cold, "cold {cold}, warm {warm}");
+    assert_eq!(first["evidence"]["comparisonMovedUp"], 0);
+
+    // H7, a comparable household, is reassessed higher: the next recommendation counts it.
+    let today = Utc::now().date_naive().to_string();
+    assess(
+        &w.app,
+        &w.coordinator,
+        w.h(7),
+        &today,
+        3.0,
+        None,
+        2000.0,
+        true,
+    )
+    .await;
+    let (after, _) = track_reason(&w).await;
+    assert_eq!(after["evidence"]["comparison"], 2);
+    assert_eq!(after["evidence"]["comparisonMovedUp"], 1);
+}
+
+#[actix_web::test]
 async fn ladders_of_a_page_of_households_take_the_same_statements_at_5_and_20() {
     let app = TestApp::spawn().await;
     seed_villages(&app).await;

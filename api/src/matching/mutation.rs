@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::{
-    service::{RunInput, run_matching, suggest_match, transition_match},
+    service::{RunInput, Scoring, run_matching, suggest_match, transition_match},
     types::{Match, MatchStatus, MatchingRun},
 };
 use crate::{
@@ -89,16 +89,7 @@ impl MatchingMutation {
         let h = node::decode_uuid(&input.household_id, "Household", "householdId")?;
         let t = node::decode_uuid(&input.technology_id, "Technology", "technologyId")?;
         let s = services(ctx);
-        let m = suggest_match(
-            &s.db,
-            &scope(ctx),
-            &actor(ctx)?,
-            &s.settings.match_weights,
-            &s.settings.measurement,
-            h,
-            t,
-        )
-        .await?;
+        let m = suggest_match(&s.db, &scope(ctx), &actor(ctx)?, Scoring::of(s), h, t).await?;
         Ok(MatchPayload { r#match: Match(m) })
     }
 
@@ -175,8 +166,7 @@ impl MatchingMutation {
             viewer(ctx),
             &scope(ctx),
             &actor(ctx)?,
-            &s.settings.match_weights,
-            &s.settings.measurement,
+            Scoring::of(s),
             RunInput {
                 area_code: input.area_code,
                 seats,

@@ -3,7 +3,7 @@ use entity::r#match as matches;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use super::{
-    service::{recommend_services, recommend_technologies, visible_matches},
+    service::{Scoring, recommend_services, recommend_technologies, visible_matches},
     types::{
         Match, MatchConnection, MatchStatus, MatchingRun, Reason, ServiceRecommendation,
         TechnologyRecommendation,
@@ -66,8 +66,7 @@ impl MatchingQuery {
             &s.db,
             &s.catalogue,
             &scope(ctx),
-            &s.settings.match_weights,
-            &s.settings.measurement,
+            Scoring::of(s),
             id,
             top(first)?,
         )

@@ -37,6 +37,8 @@ use crate::{
         service::{find_household, in_visible_household, visible_households},
         validate::text,
     },
+    mobility::evidence::EvidenceCache,
+    state::Services,
 };
 
 /// Profiles of households (id, village code) that have an ACTIVE assessment, by id.
@@ -107,21 +109,44 @@ pub async fn profiles(
     Ok(out)
 }
 
+/// What scoring reads besides the household and the catalogue: the weights, the measurement
+/// settings, and the technologies' measured effects (cached per province).
+#[derive(Clone, Copy)]
+pub struct Scoring<'a> {
+    pub weights: &'a MatchWeights,
+    pub measurement: &'a MeasurementSettings,
+    pub evidence: &'a EvidenceCache,
+}
+
+impl<'a> Scoring<'a> {
+    /// As configured for this server.
+    pub fn of(services: &'a Services) -> Self {
+        Self {
+            weights: &services.settings.match_weights,
+            measurement: &services.settings.measurement,
+            evidence: &services.evidence,
+        }
+    }
+}
+
 /// The measured effect of every technology with adopters in `province` over the last 24
 /// months (`mobility::service::province_evidence`: three statements, whatever the number of
-/// technologies), with the minimum sample each group needs.
+/// technologies, or one when the province's evidence is cached), with the minimum sample
+/// each group needs.
 async fn track_records(
     db: &impl ConnectionTrait,
+    scoring: Scoring<'_>,
     province: &str,
-    min_sample: u32,
 ) -> ApiResult<TrackRecords> {
-    let (since, stats) = crate::mobility::service::province_evidence(db, province).await?;
+    let min_sample = scoring.measurement.evidence_min_sample;
+    let evidence = scoring.evidence.province(db, province).await?;
+    let (since, stats) = (evidence.0, &evidence.1);
     let by_technology = stats
-        .into_iter()
+        .iter()
         .map(|(t, s)| {
             let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
             (
-                t,
+                *t,
                 OutcomeEvidence {
                     adopters: count(s.adopters()),
                     adopters_moved_up: count(s.adopters_up()),
@@ -170,21 +195,21 @@ pub async fn recommend_technologies(
     db: &DatabaseConnection,
     cache: &CatalogueCache,
     scope: &Scope,
-    weights: &MatchWeights,
-    measurement: &MeasurementSettings,
+    scoring: Scoring<'_>,
     household_id: Uuid,
     first: usize,
 ) -> ApiResult<Vec<Recommended<technology::Model>>> {
     let h = find_household(db, scope, household_id).await?;
     let (profile, track, catalogue) = tokio::try_join!(
         profile_of(db, &h),
-        track_records(db, &h.village_code[..2], measurement.evidence_min_sample),
+        track_records(db, scoring, &h.village_code[..2]),
         cache.active(db)
     )?;
     let mut ranked: Vec<(i32, &Scorable)> = catalogue
         .iter()
         .filter_map(|t| {
-            super::recommend::score_millis(&profile, &t.offer(&track), weights).map(|s| (s, t))
+            super::recommend::score_millis(&profile, &t.offer(&track), scoring.weights)
+                .map(|s| (s, t))
         })
         .collect();
     let by_rank =
@@ -217,7 +242,7 @@ pub async fn recommend_technologies(
             },
         ) = (
             rows.remove(&t.id()),
-            score_technology(&profile, &t.offer(&track), weights),
+            score_technology(&profile, &t.offer(&track), scoring.weights),
         )
         else {
             continue;
@@ -308,8 +333,7 @@ pub async fn suggest_match(
     db: &DatabaseConnection,
     scope: &Scope,
     actor: &Actor,
-    weights: &MatchWeights,
-    measurement: &MeasurementSettings,
+    scoring: Scoring<'_>,
     household_id: Uuid,
     technology_id: Uuid,
 ) -> ApiResult<matches::Model> {
@@ -328,21 +352,21 @@ pub async fn suggest_match(
     if any_open_match(db, &[household_id]).await? {
         return Err(has_open());
     }
-    let track = track_records(db, &h.village_code[..2], measurement.evidence_min_sample).await?;
+    let track = track_records(db, scoring, &h.village_code[..2]).await?;
     let scorable = Scorable::new(Fitness::from(&t));
-    let (score_millis, reasons) = match score_technology(&profile, &scorable.offer(&track), weights)
-    {
-        Fit::Scored {
-            score_millis,
-            reasons,
-        } => (score_millis, reasons),
-        Fit::Excluded(why) => {
-            return Err(ApiError::bad_input(
-                "technologyId",
-                format!("not suitable: {}", why.join("; ")),
-            ));
-        }
-    };
+    let (score_millis, reasons) =
+        match score_technology(&profile, &scorable.offer(&track), scoring.weights) {
+            Fit::Scored {
+                score_millis,
+                reasons,
+            } => (score_millis, reasons),
+            Fit::Excluded(why) => {
+                return Err(ApiError::bad_input(
+                    "technologyId",
+                    format!("not suitable: {}", why.join("; ")),
+                ));
+            }
+        };
     let now = Utc::now();
     let id = Uuid::now_v7();
     let txn = db.begin().await?;
@@ -511,8 +535,7 @@ pub async fn run_matching(
     viewer: &Viewer,
     scope: &Scope,
     actor: &Actor,
-    weights: &MatchWeights,
-    measurement: &MeasurementSettings,
+    scoring: Scoring<'_>,
     input: RunInput,
 ) -> ApiResult<matching_run::Model> {
     policy::COORDINATORS.check(viewer)?;
@@ -568,9 +591,7 @@ pub async fn run_matching(
     }
     techs.sort_by_key(|(t, _)| t.id);
     for _ in 0..RUN_ATTEMPTS {
-        if let Some(run) =
-            attempt_run(db, scope, actor, weights, measurement, &area, &techs).await?
-        {
+        if let Some(run) = attempt_run(db, scope, actor, scoring, &area, &techs).await? {
             return Ok(run);
         }
         tracing::info!("matching run raced with other matches in its province; computing again");
@@ -586,8 +607,7 @@ async fn attempt_run(
     db: &DatabaseConnection,
     scope: &Scope,
     actor: &Actor,
-    weights: &MatchWeights,
-    measurement: &MeasurementSettings,
+    scoring: Scoring<'_>,
     area: &str,
     techs: &[(technology::Model, u32)],
 ) -> ApiResult<Option<matching_run::Model>> {
@@ -616,7 +636,7 @@ async fn attempt_run(
         .map(|(id, _)| *id)
         .filter(|id| profiles.contains_key(id))
         .collect();
-    let track = track_records(db, &area[..2], measurement.evidence_min_sample).await?;
+    let track = track_records(db, scoring, &area[..2]).await?;
 
     let loaded = started.elapsed();
 
@@ -627,7 +647,7 @@ async fn attempt_run(
         .map(|(t, _)| Scorable::new(Fitness::from(t)))
         .collect();
     let seats: Vec<u32> = techs.iter().map(|(_, s)| *s).collect();
-    let w = *weights;
+    let w = *scoring.weights;
     let computed = tokio::task::spawn_blocking(move || {
         assign(&considered, &profiles, &scorables, &track, &w, seats)
     })
@@ -640,7 +660,7 @@ async fn attempt_run(
     let parameters = serde_json::json!({
         "areaCode": area,
         "seats": techs.iter().map(|(t, s)| serde_json::json!({ "technologyId": t.id, "seats": s })).collect::<Vec<_>>(),
-        "weights": { "capital": weights.capital, "income": weights.income, "affordability": weights.affordability, "area": weights.area, "trackRecord": weights.track_record },
+        "weights": { "capital": w.capital, "income": w.income, "affordability": w.affordability, "area": w.area, "trackRecord": w.track_record },
     });
     let rows: Vec<matches::ActiveModel> = computed
         .chosen

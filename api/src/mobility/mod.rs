@@ -3,6 +3,7 @@
 //! the households behind every figure, and the measured effect of a technology that
 //! recommendations use.
 pub mod compute;
+pub mod evidence;
 pub mod loader;
 pub mod query;
 pub mod service;
