@@ -5,12 +5,17 @@
 #                                   # synthetic households imported (households/s, peak RSS);
 #                                   # `api rollup check`; assessments, matches, interventions added
 #                                   # with SQL; `api rollup rebuild` timed; check again
+#   bash bench/dashboard.sh seed    # only the SQL additions, rebuild and check (setup ends with it)
 #   bash bench/dashboard.sh peer    # import with and without rollups: the current binary and the
 #                                   # commit before rollups (874b28a, built in a git worktree under
 #                                   # /tmp), same file, fresh databases, interleaved rounds
 #   bash bench/dashboard.sh run     # wrk on the province and district dashboards (ADMIN at 10 and
 #                                   # 50 connections, ANALYST at 10), interleaved rounds; SQL
 #                                   # statements per request (cache hit and miss)
+#   bash bench/dashboard.sh peer-build  # only the build of the commit before rollups (peer does it
+#                                   # when its binary is missing)
+#   bash bench/dashboard.sh profile # perf profile of the server on the province dashboard (run
+#                                   # ends with it)
 #   bash bench/dashboard.sh report  # writes bench/results/dashboard-postgres.md from /tmp results
 #   bash bench/dashboard.sh         # all four
 # Environment: DASHBOARD_HOUSEHOLDS (300000), DASHBOARD_PEER_HOUSEHOLDS (50000),
@@ -70,7 +75,8 @@ remove_worktree() {
         git -C "$ROOT" worktree remove --force "$PEER_TREE" || true
     fi
 }
-cleanup() { stop_server; reset_logging; remove_worktree; }
+MADE_WORKTREE=
+cleanup() { stop_server; reset_logging; [ -z "$MADE_WORKTREE" ] || remove_worktree; }
 trap cleanup EXIT
 
 start_server() {  # start_server LOGFILE
@@ -164,27 +170,40 @@ setup() {
     local check1; check1=$("$BIN" rollup check 2>&1 | tail -1)
     echo "rollup check after the import: $check1"
 
+    echo "$check1" > "$WORK/check-after-import.txt"
+    seed
+}
+
+# Adds synthetic casework history with SQL, rebuilds and checks the rollups, describes the data.
+seed() {
+    local check1; check1=$(cat "$WORK/check-after-import.txt" 2> /dev/null || echo "?")
     # accounts: cw-admin is the admin casework_seed.py logs in as; an ANALYST without scopes
-    echo "$PASSWORD" | "$BIN" account create --login cw-admin --role admin --display-name 'Bench admin' > /dev/null
-    echo "$PASSWORD" | "$BIN" account create --login dash-analyst --role analyst --display-name 'Bench analyst' > /dev/null
+    if [ "$("${PSQL[@]}" -c "SELECT count(*) FROM account WHERE login = 'cw-admin'")" = 0 ]; then
+        echo "$PASSWORD" | "$BIN" account create --login cw-admin --role admin --display-name 'Bench admin' > /dev/null
+        echo "$PASSWORD" | "$BIN" account create --login dash-analyst --role analyst --display-name 'Bench analyst' > /dev/null
+    fi
     # two agencies and four technologies through GraphQL (for matches and interventions)
-    start_server "$WORK/server-seed.log"
-    "${SEED[@]}" agencies "$URL" "$WORK/agencies.json" > /dev/null
-    stop_server
+    if [ "$("${PSQL[@]}" -c "SELECT count(*) FROM technology")" = 0 ]; then
+        start_server "$WORK/server-seed.log"
+        "${SEED[@]}" agencies "$URL" "$WORK/agencies.json" > /dev/null
+        stop_server
+    fi
 
     # Synthetic casework history with SQL, bypassing the writes (so the rollups are stale until
-    # the rebuild below): a spread of household states, one ACTIVE assessment for the households
-    # past DISCOVERED, a match for 30% of them, interventions for 15% in the last 11 months.
+    # the rebuild below): a spread of household states (once, on the imported DISCOVERED
+    # households), one ACTIVE assessment for the households past DISCOVERED, a match for 30% of
+    # them, interventions for 15% in the last 11 months (replaced on every run of this step).
     echo "== adding states, assessments, matches and interventions with SQL"
-    "${PSQL[@]}" <<'SQL'
+    "${PSQL[@]}" -v ON_ERROR_STOP=1 <<'SQL'
 SELECT setseed(0.42);
 UPDATE household h SET status = s.status FROM (
   SELECT id, CASE WHEN r < 0.30 THEN 'VERIFIED' WHEN r < 0.68 THEN 'ENROLLED' WHEN r < 0.74 THEN 'GRADUATED'
     WHEN r < 0.78 THEN 'NOT_ELIGIBLE' WHEN r < 0.80 THEN 'NOT_FOUND' WHEN r < 0.81 THEN 'EXITED'
     ELSE 'DISCOVERED' END AS status
   FROM (SELECT id, random() AS r FROM household WHERE status = 'DISCOVERED') x) s
-WHERE h.id = s.id;
-INSERT INTO assessment (id, household_id, status, assessed_on, human, physical, financial, natural, social,
+WHERE h.id = s.id AND NOT EXISTS (SELECT 1 FROM household WHERE status <> 'DISCOVERED');
+DELETE FROM intervention; DELETE FROM "match"; DELETE FROM assessment;
+INSERT INTO assessment (id, household_id, status, assessed_on, human, physical, financial, "natural", social,
   overall_score, overall_level, household_size, income_per_person_satang, income_level, poverty_line_year,
   created_at, activated_at)
 SELECT gen_random_uuid(), id, 'ACTIVE', current_date - (random() * 330)::int, hu, ph, fi, na, so, ov,
@@ -267,26 +286,29 @@ EOF
     esac
 }
 
+peer_build() {  # the binary of the commit before rollups, kept as $PEER_BIN
+    [ -x "$PEER_BIN" ] && return 0
+    remove_worktree
+    git -C "$ROOT" worktree add --detach "$PEER_TREE" "$PEER_COMMIT"
+    MADE_WORKTREE=1
+    # seed the separate target directory with this tree's release dependencies (registry
+    # crates are reused; the worktree's own and path crates are built again)
+    if [ ! -d "$PEER_TARGET/release" ] && [ -d "$ROOT/target/release/deps" ]; then
+        mkdir -p "$PEER_TARGET/release"
+        cp -a "$ROOT/target/release/deps" "$ROOT/target/release/build" "$ROOT/target/release/.fingerprint" "$PEER_TARGET/release/"
+    fi
+    echo "== building $PEER_COMMIT (release, nice) in $PEER_TREE"
+    (cd "$PEER_TREE" && CARGO_TARGET_DIR="$PEER_TARGET" timeout 5400 nice -n 15 cargo build --release -q -p api)
+    cp "$PEER_TARGET/release/api" "$PEER_BIN"
+    remove_worktree
+    rm -rf "$PEER_TARGET"
+}
+
 peer() {
     build
     pg_up
-    if [ ! -x "$PEER_BIN" ]; then
-        remove_worktree
-        git -C "$ROOT" worktree add --detach "$PEER_TREE" "$PEER_COMMIT"
-        # seed the separate target directory with this tree's release dependencies (registry
-        # crates are reused; the worktree's own and path crates are built again)
-        if [ ! -d "$PEER_TARGET/release" ]; then
-            mkdir -p "$PEER_TARGET"
-            cp -a "$ROOT/target/release" "$PEER_TARGET/release"
-            rm -rf "$PEER_TARGET/release/incremental"
-        fi
-        wait_quiet
-        echo "== building $PEER_COMMIT (release, nice) in $PEER_TREE"
-        (cd "$PEER_TREE" && CARGO_TARGET_DIR="$PEER_TARGET" timeout 3600 nice -n 10 cargo build --release -q -p api)
-        cp "$PEER_TARGET/release/api" "$PEER_BIN"
-        remove_worktree
-        rm -rf "$PEER_TARGET"
-    fi
+    wait_quiet
+    peer_build
     local data="$WORK/peer-data-$PEER_N"
     [ -s "$data/households.csv" ] || python3 "$ROOT/bench/gen_households.py" "$data" "$PEER_N"
     rm -f "$WORK"/peer-r*
@@ -361,11 +383,13 @@ run() {
     analyst=$("${SEED[@]}" token "$URL" dash-analyst)
     "${STATS[@]}" check "$URL" "$admin" "$WORK/province.json" "$WORK/check-admin-province.json"
     "${STATS[@]}" check "$URL" "$admin" "$WORK/district.json" "$WORK/check-admin-district.json"
+    "${STATS[@]}" check "$URL" "$admin" "$WORK/province-small.json" "$WORK/check-admin-province-small.json"
     "${STATS[@]}" check "$URL" "$analyst" "$WORK/province.json" "$WORK/check-analyst-province.json"
     "${STATS[@]}" check "$URL" "$analyst" "$WORK/district.json" "$WORK/check-analyst-district.json"
     for r in $(seq 1 "$ROUNDS"); do
         for c in $CONNECTIONS; do
             run_one admin-province province "$c" "$admin" "$r"
+            run_one admin-province-small province-small "$c" "$admin" "$r"
             run_one admin-district district "$c" "$admin" "$r"
         done
         for c in $ANALYST_CONNECTIONS; do
@@ -387,6 +411,7 @@ run() {
     start_server "$WORK/server-stmts.log"
     admin=$("${SEED[@]}" token "$URL" cw-admin)
     analyst=$("${SEED[@]}" token "$URL" dash-analyst)
+    "${CWSTATS[@]}" stmts "$URL" "$admin" "$WORK/province-small.json" "$PGLOG" "$DB" "$STMT_N" "$WORK/stmts-admin-province-small.json"
     for q in province district; do
         "${CWSTATS[@]}" stmts "$URL" "$admin" "$WORK/$q.json" "$PGLOG" "$DB" "$STMT_N" "$WORK/stmts-admin-$q.json"
         "${CWSTATS[@]}" stmts "$URL" "$analyst" "$WORK/$q.json" "$PGLOG" "$DB" "$STMT_N" "$WORK/stmts-analyst-$q.json"
@@ -407,13 +432,37 @@ info = {
   "pg": sh("psql -qAtX $PG_ADMIN_URL -c 'SHOW server_version'"),
   "cores": os.cpu_count(), "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
   "duration": "$DURATION", "rounds": $ROUNDS, "pool": os.environ.get("APP_DATABASE_MAX_CONNECTIONS", "10 (default)"),
-  "conns": {"admin-province": conns, "admin-district": conns, "analyst-province": aconns, "analyst-district": aconns},
+  "conns": {"admin-province": conns, "admin-province-small": conns, "admin-district": conns, "analyst-province": aconns, "analyst-district": aconns},
   "stmt_n": $STMT_N, "miss_n": $MISS_N, "province": "$province", "district": "$district",
   "vmhwm": "$hwm", "rss_start": "$rss_start",
 }
 json.dump(info, open("$WORK/run-info.json", "w"), indent=1)
 EOF
+    profile
     report
+}
+
+# Where the server's CPU goes on the province dashboard (ADMIN, 10 connections, cache hits):
+# `perf record` of the server during a 12 s wrk run; the top of the flat profile goes to
+# perf-top.txt (the report quotes it). Skipped without perf.
+profile() {
+    command -v perf > /dev/null || { echo "no perf: profile skipped" >&2; return 0; }
+    pg_up
+    wait_quiet
+    start_server "$WORK/server-profile.log"
+    local admin; admin=$("${SEED[@]}" token "$URL" cw-admin)
+    BENCH_TOKEN=$admin BENCH_BODY="$WORK/province.json" timeout 60 wrk -t2 -c10 -d3s -s "$ROOT/bench/casework.lua" "$URL" > /dev/null
+    BENCH_TOKEN=$admin BENCH_BODY="$WORK/province.json" timeout 60 wrk -t2 -c10 -d12s -s "$ROOT/bench/casework.lua" "$URL" > "$WORK/profile-wrk.txt" &
+    local w=$!
+    sleep 2
+    timeout 60 perf record -q -F 499 -g -p "$(server_pid)" -o "$WORK/perf.data" -- sleep 8 > /dev/null 2>&1 || true
+    wait "$w" || true
+    stop_server
+    perf report -i "$WORK/perf.data" --no-children --stdio --percent-limit 0.8 -g none 2> /dev/null \
+        | grep -E '^ +[0-9]' | sed -E 's/ +/ /g' | cut -c1-170 > "$WORK/perf-top.txt" || true
+    perf report -i "$WORK/perf.data" --no-children --stdio -g none --sort dso 2> /dev/null \
+        | grep -E '^ +[0-9]' | sed -E 's/ +/ /g' > "$WORK/perf-dso.txt" || true
+    head -25 "$WORK/perf-top.txt"
 }
 
 report() {
@@ -423,9 +472,12 @@ report() {
 
 case "${1:-all}" in
 setup) setup ;;
+seed) seed ;;
+peer-build) peer_build ;;
 peer) peer ;;
 run) run ;;
+profile) profile ;;
 report) report ;;
 all) setup; peer; run ;;
-*) echo "usage: bash bench/dashboard.sh [setup|peer|run|report|all]" >&2; exit 2 ;;
+*) echo "usage: bash bench/dashboard.sh [setup|seed|peer-build|peer|run|profile|report|all]" >&2; exit 2 ;;
 esac

@@ -55,9 +55,19 @@ fragment cells on DashboardArea {
   graduations { ...n } relapses { ...n } relapseRisks { ...n }
 }"""
 
+# A narrow selection (households by state only) of the same province dashboard: how the cost
+# scales with the number of fields asked for.
+SMALL = """query Dashboard($area: String, $from: NaiveDate, $to: NaiveDate) {
+  dashboard(areaCode: $area, from: $from, to: $to) {
+    area { code households { total { value } counts { key value } } }
+    children { code households { total { value } counts { key value } } }
+  }
+}"""
+
 # (label, role, body) of every measured request; the wrk outputs are wrk-<label>-<conns>-r<round>.txt
 REQUESTS = [
     ("admin-province", "ADMIN", "province"),
+    ("admin-province-small", "ADMIN", "province-small"),
     ("admin-district", "ADMIN", "district"),
     ("analyst-province", "ANALYST", "province"),
     ("analyst-district", "ANALYST", "district"),
@@ -71,8 +81,9 @@ def cmd_bodies(out, province, district):
     while m < 1:
         y, m = y - 1, m + 12
     start = dt.date(y, m, 1)
-    for name, code in (("province", province), ("district", district)):
-        body = {"query": QUERY, "variables": {"area": code, "from": start.isoformat(), "to": today.isoformat()}}
+    for name, code, q in (("province", province, QUERY), ("district", district, QUERY),
+                          ("province-small", province, SMALL)):
+        body = {"query": q, "variables": {"area": code, "from": start.isoformat(), "to": today.isoformat()}}
         with open(os.path.join(out, name + ".json"), "w") as f:
             f.write(json.dumps(body, ensure_ascii=False) + "\n")
 
@@ -111,16 +122,19 @@ def cmd_check(url, token, body_file, out):
     if not d["children"]:
         sys.exit("FAILED: no children")
     all_cells = cells(d["area"]) + [c for ch in d["children"] for c in cells(ch)]
+    if not all_cells:  # the narrow selection asks for values only
+        all_cells = [(x["value"], x["value"] is None) for a in [d["area"]] + d["children"]
+                     for x in [a["households"]["total"]] + a["households"]["counts"]]
     hidden = sum(1 for _, s in all_cells if s)
     nonzero = sum(1 for v, s in all_cells if not s and v)
     hh = d["area"]["households"]
     print("HTTP %d, %d bytes, %.1f ms (first request): area %s exact=%s, %d children, households total %s, "
           "%d cells (%d non-zero, %d suppressed), %d technologies" % (
-              status, len(data), ms, d["area"]["code"], d["area"]["exact"], len(d["children"]),
-              hh["total"]["value"], len(all_cells), nonzero, hidden, len(d["area"]["technologies"])))
+              status, len(data), ms, d["area"]["code"], d["area"].get("exact"), len(d["children"]),
+              hh["total"]["value"], len(all_cells), nonzero, hidden, len(d["area"].get("technologies", []))))
     json.dump({"bytes": len(data), "children": len(d["children"]), "cells": len(all_cells), "nonzero": nonzero,
                "suppressed": hidden, "households": hh["total"]["value"], "area": d["area"]["code"],
-               "exact": d["area"]["exact"]}, open(out + ".summary.json", "w"))
+               "exact": d["area"].get("exact")}, open(out + ".summary.json", "w"))
 
 
 def cmd_miss(url, token, body_file, db_url, province, log, db, n, out):
@@ -207,6 +221,9 @@ def cmd_report(work, out):
           info.get("duration"), info.get("rounds"), info.get("pool"), info.get("province"),
           info.get("district")))
     w("")
+    w("*province-small* is the same province dashboard asking only `code` and `households { total { value } "
+      "counts { key value } }` of the area and its children (a narrow selection).")
+    w("")
     w("| request | role | conns | req/s | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | statements/request (cache hit) | response | errors |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
     contention = []
@@ -285,14 +302,36 @@ def cmd_report(work, out):
             w("```")
             w("</details>")
             w("")
+    top = os.path.join(work, "perf-top.txt")
+    if os.path.exists(top) and os.path.getsize(top):
+        pw = cw.parse_wrk(open(os.path.join(work, "profile-wrk.txt")).read()) if os.path.exists(
+            os.path.join(work, "profile-wrk.txt")) else {}
+        w("Where the server's CPU goes on the province dashboard (ADMIN, 10 connections, cache hits; "
+          "`perf record -F 499` of the server for 8 s of a 12 s wrk run at %s req/s; flat profile, "
+          "self time, symbols above 0.8%%; by object: %s):" % (
+              "%.0f" % pw["rps"] if pw.get("rps") else "?",
+              "; ".join(l.strip() for l in open(os.path.join(work, "perf-dso.txt")).read().splitlines()[:4])
+              if os.path.exists(os.path.join(work, "perf-dso.txt")) else "?"))
+        w("")
+        w("<details><summary>perf report (top symbols)</summary>")
+        w("")
+        w("```")
+        L.extend(l.rstrip() for l in open(top).read().splitlines()[:40])
+        w("```")
+        w("</details>")
+        w("")
     # ---- import
     w("## Import and rollups")
     w("")
     if setup:
+        others = [o for o in setup.get("import_others", "").split(";") if o.strip()]
         w("Setup import (current binary, rollups kept current by the import): **%s households in %.1f s = "
-          "%.0f households/s**, peak RSS %s MB (`/usr/bin/time -v`); `api rollup check` after it: `%s`." % (
+          "%.0f households/s**, peak RSS %s MB (`/usr/bin/time -v`); `api rollup check` after it: `%s`. "
+          "Load average at its start %s%s." % (
               f"{setup['households']:,}", setup["import_secs"], setup["households"] / setup["import_secs"],
-              setup["import_rss_mb"], setup.get("check_after_import", "?")))
+              setup["import_rss_mb"], setup.get("check_after_import", "?"), setup.get("import_load", "?"),
+              ("; **measured under contention**, `cargo` processes running when it ended: " +
+               "; ".join(o.strip()[:90] for o in others[:5])) if others else ""))
         w("")
         w("Then assessments, matches and interventions were added with SQL (synthetic, bypassing the "
           "writes), so `api rollup rebuild` recounted everything: **%.1f s** wall (%s), peak RSS %s MB; "
