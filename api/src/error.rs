@@ -51,6 +51,14 @@ impl ApiError {
         }
     }
 
+    /// CONFLICT for an optimistic-concurrency miss: the `version` the client sent is no
+    /// longer the record's (someone else saved it first). The one wording for every record.
+    pub fn stale(what: &str) -> Self {
+        ApiError::Conflict(format!(
+            "the {what} was changed by someone else; reload it and try again"
+        ))
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ApiError::Internal(cause.to_string())
     }

@@ -206,7 +206,7 @@ pub async fn update_account(
         .unwrap_or_else(|| current.area_scopes.0.clone());
     let scopes = check_shape(db, role, &requested_scopes, agency_id).await?;
     if current.version != version {
-        return Err(stale());
+        return Err(ApiError::stale("account"));
     }
 
     let mut changed = Vec::new();
@@ -294,10 +294,6 @@ pub async fn reset_password(
     .await
 }
 
-fn stale() -> ApiError {
-    ApiError::Conflict("the account was changed by someone else; reload it and try again".into())
-}
-
 /// Writes `active` only if the row still has the version `current` was read at, bumps the
 /// version, records the audit event and (with `revoke`) ends the account's sessions — all in
 /// one transaction.
@@ -320,7 +316,7 @@ async fn write_versioned(
         .await?;
     if res.rows_affected != 1 {
         txn.rollback().await?;
-        return Err(stale());
+        return Err(ApiError::stale("account"));
     }
     if let Some(reason) = revoke {
         auth::revoke_account_sessions(&txn, current.id, reason).await?;

@@ -193,7 +193,7 @@ pub async fn update_agency(
         check_unique_name(db, name, Some(id)).await?;
     }
     if current.version != version {
-        return Err(stale());
+        return Err(ApiError::stale("agency"));
     }
 
     let mut changed: Vec<&str> = Vec::new();
@@ -248,7 +248,7 @@ pub async fn update_agency(
         .await?;
     if res.rows_affected != 1 {
         txn.rollback().await?;
-        return Err(stale());
+        return Err(ApiError::stale("agency"));
     }
     if let Some(codes) = &coverage {
         replace_coverage(&txn, id, codes).await?;
@@ -266,10 +266,6 @@ pub async fn update_agency(
         .ok_or(ApiError::NotFound("agency"))?;
     txn.commit().await?;
     Ok(updated)
-}
-
-fn stale() -> ApiError {
-    ApiError::Conflict("the agency was changed by someone else; reload it and try again".into())
 }
 
 #[cfg(test)]

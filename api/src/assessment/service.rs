@@ -372,9 +372,7 @@ pub async fn change_status(
         .await?;
     if res.rows_affected != 1 {
         txn.rollback().await?;
-        return Err(ApiError::Conflict(
-            "the assessment changed meanwhile; reload it".into(),
-        ));
+        return Err(ApiError::stale("assessment"));
     }
     let mut entry = AuditEntry::by(actor, AuditAction::Transition)
         .entity("Assessment", id)

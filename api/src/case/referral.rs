@@ -348,9 +348,7 @@ pub async fn move_referral(
             .exec(&txn)
             .await?;
         if res.rows_affected != 1 {
-            return Err(ApiError::Conflict(
-                "the referral was changed by someone else; reload it".into(),
-            ));
+            return Err(ApiError::stale("referral"));
         }
         crate::rollup::touch(&txn, &[current.household_id]).await?;
         let mut entry = AuditEntry::by(actor, AuditAction::Transition)

@@ -134,12 +134,6 @@ pub(super) fn name<T: ActiveEnum<Value = String>>(v: T) -> String {
     v.to_value()
 }
 
-pub(super) fn stale(what: &str) -> ApiError {
-    ApiError::Conflict(format!(
-        "the {what} was changed by someone else; reload it and try again"
-    ))
-}
-
 /// An active agency, or BAD_USER_INPUT on `field`.
 pub(super) async fn active_agency(
     db: &impl ConnectionTrait,
@@ -408,7 +402,7 @@ pub async fn update_case(
     }
     if set.is_empty() {
         if current.version != version {
-            return Err(stale("case"));
+            return Err(ApiError::stale("case"));
         }
         return Ok(current);
     }
@@ -448,7 +442,7 @@ async fn claim_case(
         update = update.filter(support_case::Column::Phase.eq(phase));
     }
     if update.exec(conn).await?.rows_affected != 1 {
-        return Err(stale("case"));
+        return Err(ApiError::stale("case"));
     }
     Ok(())
 }
@@ -477,7 +471,7 @@ pub async fn change_phase(
         let current = find_case(db, scope, input.id).await?;
         check_case_owner(scope, &current)?;
         if current.version != input.version {
-            return Err(stale("case"));
+            return Err(ApiError::stale("case"));
         }
         let change = phase_change(current.phase, input.to).ok_or_else(|| {
             ApiError::bad_input(

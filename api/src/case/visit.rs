@@ -263,9 +263,7 @@ async fn claim_visit(
         .exec(conn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::Conflict(
-            "the visit was changed by someone else; reload it".into(),
-        ));
+        return Err(ApiError::stale("visit"));
     }
     Ok(())
 }

@@ -158,9 +158,7 @@ pub async fn save_technology(
     let (id, version, created_at, action) = match &existing {
         Some((current, version)) => {
             if current.version != *version {
-                return Err(ApiError::Conflict(
-                    "the technology was changed by someone else; reload it".into(),
-                ));
+                return Err(ApiError::stale("technology"));
             }
             (
                 current.id,
@@ -203,9 +201,7 @@ pub async fn save_technology(
                 .await?;
             if res.rows_affected != 1 {
                 txn.rollback().await?;
-                return Err(ApiError::Conflict(
-                    "the technology was changed by someone else; reload it".into(),
-                ));
+                return Err(ApiError::stale("technology"));
             }
         }
         None => {
@@ -258,9 +254,7 @@ pub async fn save_service(
     let (id, version, created_at, action) = match &existing {
         Some((current, version)) => {
             if current.version != *version {
-                return Err(ApiError::Conflict(
-                    "the service was changed by someone else; reload it".into(),
-                ));
+                return Err(ApiError::stale("service"));
             }
             (
                 current.id,
@@ -296,9 +290,7 @@ pub async fn save_service(
                 .await?;
             if res.rows_affected != 1 {
                 txn.rollback().await?;
-                return Err(ApiError::Conflict(
-                    "the service was changed by someone else; reload it".into(),
-                ));
+                return Err(ApiError::stale("service"));
             }
         }
         None => {

@@ -233,9 +233,7 @@ pub async fn resolve_duplicate(
         .await?;
     if res.rows_affected != 1 {
         txn.rollback().await?;
-        return Err(ApiError::Conflict(
-            "the household changed meanwhile; try again".into(),
-        ));
+        return Err(ApiError::stale("household"));
     }
     household::Entity::update_many()
         .col_expr(

@@ -1418,7 +1418,7 @@ impl Importer<'_> {
                             .exec(&txn)
                             .await?;
                         if res.rows_affected != 1 {
-                            return Err(stale("person"));
+                            return Err(ApiError::stale("person"));
                         }
                         audits.push(audit_row(
                             AuditEntry::by(actor, AuditAction::Update)
@@ -1539,10 +1539,6 @@ impl Plan {
     }
 }
 
-fn stale(what: &str) -> ApiError {
-    ApiError::Conflict(format!("the {what} was changed by someone else meanwhile"))
-}
-
 /// Bumps the household's version if it is still the one read, with the changed columns.
 async fn claim(
     conn: &impl ConnectionTrait,
@@ -1564,7 +1560,7 @@ async fn claim(
         .exec(conn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(stale("household"));
+        return Err(ApiError::stale("household"));
     }
     Ok(())
 }

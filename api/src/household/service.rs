@@ -160,12 +160,6 @@ pub async fn find_person(
         .ok_or(ApiError::NotFound("person"))
 }
 
-fn stale(what: &str) -> ApiError {
-    ApiError::Conflict(format!(
-        "the {what} was changed by someone else; reload it and try again"
-    ))
-}
-
 /// CONFLICT for an ID number already registered, naming the household when the caller may see it.
 async fn check_id_not_registered(
     db: &impl ConnectionTrait,
@@ -429,7 +423,7 @@ async fn claim_household(
         .exec(conn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(stale("household"));
+        return Err(ApiError::stale("household"));
     }
     Ok(())
 }
@@ -464,7 +458,7 @@ pub async fn transition_household(
         let current = find_household(db, scope, id).await?;
         // A stale version first: what the client saw is out of date, whatever it asked for.
         if current.version != version {
-            return Err(stale("household"));
+            return Err(ApiError::stale("household"));
         }
         if to == HouseholdStatus::Duplicate {
             return Err(ApiError::bad_input(
@@ -517,7 +511,7 @@ pub async fn transition_household(
             crate::graduation::service::check_ready(db, &current, measurement).await?;
         }
         if current.version != version {
-            return Err(stale("household"));
+            return Err(ApiError::stale("household"));
         }
         let evidence = Evidence {
             note,
@@ -615,7 +609,7 @@ pub async fn update_household(
             extra.push((household::Column::ClientUpdatedAt, Expr::value(t)));
         }
         if current.version != version {
-            return Err(stale("household"));
+            return Err(ApiError::stale("household"));
         }
         let txn = db.begin().await?;
         claim_household(&txn, id, version, actor, extra).await?;
@@ -664,7 +658,7 @@ pub async fn add_member(
     let id = idempotency::run(db, idem.as_ref(), || async {
         let household = find_household(db, scope, household_id).await?;
         if household.version != version {
-            return Err(stale("household"));
+            return Err(ApiError::stale("household"));
         }
         let person = check_person(&input, "person", pii)?;
         if role == MembershipRole::Head
@@ -682,7 +676,7 @@ pub async fn add_member(
             check_id_not_registered(db, scope, &s.hash, "person.nationalId").await?;
         }
         if household.version != version {
-            return Err(stale("household"));
+            return Err(ApiError::stale("household"));
         }
         let now = Utc::now();
         let (person_id, membership_id) = (Uuid::now_v7(), Uuid::now_v7());
@@ -748,7 +742,7 @@ pub async fn end_membership(
             .await
             .map_err(|_| ApiError::NotFound("membership"))?;
         if household.version != version {
-            return Err(stale("household"));
+            return Err(ApiError::stale("household"));
         }
         if m.end_date.is_some() {
             return Err(ApiError::bad_input(
@@ -774,7 +768,7 @@ pub async fn end_membership(
             ));
         }
         if household.version != version {
-            return Err(stale("household"));
+            return Err(ApiError::stale("household"));
         }
         let txn = db.begin().await?;
         claim_household(&txn, m.household_id, version, actor, vec![]).await?;
@@ -825,7 +819,7 @@ pub async fn update_person(
             check_id_not_registered(db, scope, &s.hash, "nationalId").await?;
         }
         if current.version != version {
-            return Err(stale("person"));
+            return Err(ApiError::stale("person"));
         }
         let mut fields = vec![];
         let mut row = person_row(&checked, person_id, current.created_at);
@@ -866,7 +860,7 @@ pub async fn update_person(
             .await?;
         if res.rows_affected != 1 {
             txn.rollback().await?;
-            return Err(stale("person"));
+            return Err(ApiError::stale("person"));
         }
         idempotency::commit(
             txn,

@@ -429,9 +429,7 @@ pub async fn transition_match(
         .await?
         .ok_or(ApiError::NotFound("match"))?;
     if current.version != version {
-        return Err(ApiError::Conflict(
-            "the match was changed by someone else; reload it".into(),
-        ));
+        return Err(ApiError::stale("match"));
     }
     if !current.status.can_become(to) {
         return Err(ApiError::bad_input(
@@ -482,9 +480,7 @@ pub async fn transition_match(
         .await?;
     if res.rows_affected != 1 {
         txn.rollback().await?;
-        return Err(ApiError::Conflict(
-            "the match was changed by someone else; reload it".into(),
-        ));
+        return Err(ApiError::stale("match"));
     }
     record_match_event(&txn, id, Some(current.status), to, reason.clone(), actor).await?;
     let mut entry = AuditEntry::by(actor, AuditAction::Transition)
