@@ -23,6 +23,8 @@ pub struct Services {
     pub introspection: IntrospectionCache,
     /// Assembled dashboards, checked against the rollups' province versions on every read.
     pub dashboards: crate::dashboard::service::DashboardCache,
+    /// Whole answers to dashboard queries, checked against the same versions.
+    pub responses: crate::graphql::response_cache::ResponseCache,
     /// Technologies' measured effects per province, checked against its rollup version.
     pub evidence: crate::mobility::evidence::EvidenceCache,
 }
@@ -44,6 +46,7 @@ impl Services {
             db_health: Arc::default(),
             introspection: IntrospectionCache::default(),
             dashboards: Default::default(),
+            responses: Default::default(),
             evidence: Default::default(),
         })
     }

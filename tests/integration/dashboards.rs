@@ -534,7 +534,11 @@ async fn a_province_dashboard_takes_the_same_statements_with_2_and_12_districts(
     read(&app, &analyst.token, Some("95"))
         .await
         .data("/dashboard");
-    // Cold (cache empty after a write), then warm.
+    // Both stages start with answers kept from before a write (as the second does).
+    count(analyst.token.clone()).await;
+    count(admin.token.clone()).await;
+    put(&app, &[("5201", "households", "ENROLLED", 0)]).await;
+    // Cold (kept answers stale after a write), then warm.
     let cold_small = count(analyst.token.clone()).await;
     let warm_small = count(analyst.token.clone()).await;
     let admin_small = count(admin.token.clone()).await;
@@ -554,7 +558,94 @@ async fn a_province_dashboard_takes_the_same_statements_with_2_and_12_districts(
         (cold_small, warm_small, admin_small),
         (cold_large, warm_large, admin_large)
     );
-    // Viewer, versions, areas, rollup rows (+ the province list once); warm: viewer, versions.
+    // Cold: viewer, the kept answer's versions (stale), the dashboard's versions, areas,
+    // rollup rows. Warm: viewer, versions.
     assert!(cold_large <= 5, "{cold_large} statements");
     assert!(warm_large <= 2, "{warm_large} statements");
+}
+
+#[actix_web::test]
+async fn a_repeated_dashboard_is_answered_from_memory_per_viewer_until_its_province_changes() {
+    let app = TestApp::spawn().await;
+    put(&app, DATA).await;
+    let admin = app.client(Role::Admin).await;
+    let analyst = app.client(Role::Analyst).await;
+    let verified = |g: &crate::helpers::Gql| {
+        find(
+            &child(g.data("/dashboard"), "5202")["households"]["counts"],
+            "VERIFIED",
+        )
+        .clone()
+    };
+    let first = read(&app, &admin.token, Some("52")).await;
+    assert_eq!(verified(&first)["value"], 1);
+    assert_eq!(app.state.services.responses.len(), 1);
+    // The same text from the same kind of viewer: the same bytes, after the session and the
+    // versions only.
+    app.reset_statements();
+    let again = read(&app, &admin.token, Some("52")).await;
+    assert_eq!(app.statements(), 2);
+    assert_eq!(again.body, first.body);
+    // Another viewer with the same text gets its own answer (a 1 is hidden from an analyst),
+    // and the admin's kept answer is still the admin's.
+    assert!(hidden(&verified(
+        &read(&app, &analyst.token, Some("52")).await
+    )));
+    assert_eq!(app.state.services.responses.len(), 2);
+    assert_eq!(
+        verified(&read(&app, &admin.token, Some("52")).await)["value"],
+        1
+    );
+    // A write in the province (from any replica: it bumps the version in the database)
+    // makes the kept answers stale.
+    put(&app, &[("5202", "households", "VERIFIED", 4)]).await;
+    assert_eq!(
+        verified(&read(&app, &admin.token, Some("52")).await)["value"],
+        5
+    );
+    assert_eq!(
+        verified(&read(&app, &analyst.token, Some("52")).await)["value"],
+        5
+    );
+}
+
+#[actix_web::test]
+async fn a_dashboard_that_names_technologies_is_never_answered_from_memory() {
+    let app = TestApp::spawn().await;
+    put(&app, DATA).await;
+    let admin = app.client(Role::Admin).await;
+    let agency = crate::helpers::fixtures::new_agency(&app, "RMUT Lanna Lampang").await;
+    let tech = |name: &str| {
+        json!({ "agencyId": api::graphql::node::encode("Agency", agency.id), "name": name,
+            "sector": "FISHERY", "capitalsRaised": ["FINANCIAL"], "unitCost": 3000,
+            "monthlyIncomeGain": 1200, "trainingDays": 3, "seatsPerRound": 30, "readinessLevel": 7 })
+    };
+    let created = app
+        .gql(
+            Some(&admin.token),
+            "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
+            json!({ "i": tech("Fish feed") }),
+        )
+        .await;
+    let id = created.data("/createTechnology/technology/id").clone();
+    let (_, uuid) = api::graphql::node::decode(id.as_str().unwrap()).unwrap();
+    put(&app, &[("5201", "match_technology", &uuid, 6)]).await;
+    let q = "query($a: String) { dashboard(areaCode: $a) { area { technologies { technology { name } matches { value } } } } }";
+    let name = |g: crate::helpers::Gql| {
+        g.data("/dashboard/area/technologies/0/technology/name")
+            .clone()
+    };
+    let read = || app.gql(Some(&admin.token), q, json!({ "a": "52" }));
+    assert_eq!(name(read().await), "Fish feed");
+    assert_eq!(name(read().await), "Fish feed");
+    // The catalogue has no province version: a rename must show at once.
+    app.gql(
+        Some(&admin.token),
+        "mutation($i: UpdateTechnologyInput!) { updateTechnology(input: $i) { technology { name } } }",
+        json!({ "i": { "id": id, "version": 1, "technology": tech("Fish feed pellets") } }),
+    )
+    .await
+    .data("/updateTechnology");
+    assert_eq!(name(read().await), "Fish feed pellets");
+    assert!(app.state.services.responses.is_empty());
 }

@@ -5,7 +5,10 @@ use chrono::NaiveDate;
 use super::{service, types::Dashboard};
 use crate::{
     auth::policy,
-    graphql::context::{scope, services},
+    graphql::{
+        context::{scope, services},
+        response_cache::SharedDependencies,
+    },
 };
 
 #[derive(Default)]
@@ -33,7 +36,7 @@ impl DashboardQuery {
     ) -> Result<Dashboard> {
         let s = services(ctx);
         let req = service::request(area_code.as_deref(), from, to, service::today())?;
-        let assembled = service::dashboard(
+        let read = service::dashboard(
             &s.db,
             &s.dashboards,
             &scope(ctx),
@@ -41,6 +44,9 @@ impl DashboardQuery {
             &req,
         )
         .await?;
-        Ok(Dashboard(assembled))
+        if let Some(dependencies) = ctx.data_opt::<SharedDependencies>() {
+            dependencies.record(&read.provinces, &read.versions);
+        }
+        Ok(Dashboard(read.assembled))
     }
 }

@@ -203,6 +203,14 @@ pub fn check_access(scope: &Scope, area: &str) -> ApiResult<()> {
     }
 }
 
+/// A dashboard as read, with what it was read from: the provinces whose rollups it depends
+/// on and their versions at the time (equal versions later mean an equal dashboard).
+pub struct Read {
+    pub assembled: Arc<Assembled>,
+    pub provinces: Vec<String>,
+    pub versions: Vec<(String, i64)>,
+}
+
 /// The dashboard of `req.area` for this scope.
 pub async fn dashboard(
     db: &impl ConnectionTrait,
@@ -210,7 +218,7 @@ pub async fn dashboard(
     scope: &Scope,
     k: u32,
     req: &Request,
-) -> ApiResult<Arc<Assembled>> {
+) -> ApiResult<Read> {
     let target = req.area.as_str();
     let suppressing = !exact_in(scope, target);
     let shape = if suppressing {
@@ -230,25 +238,19 @@ pub async fn dashboard(
     } else {
         vec![target[..2].to_string()]
     };
-    let versions: Vec<(String, i64)> = area_rollup::Entity::find()
-        .select_only()
-        .column(area_rollup::Column::AreaCode)
-        .column(area_rollup::Column::N)
-        .filter(area_rollup::Column::AreaCode.is_in(watched))
-        .filter(area_rollup::Column::Metric.eq(metric::VERSION))
-        .filter(area_rollup::Column::Bucket.eq(""))
-        .order_by_asc(area_rollup::Column::AreaCode)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let versions = crate::rollup::versions(db, &watched).await?;
     let key = Key {
         area: req.area.clone(),
         period: req.period.clone(),
         shape,
     };
-    if let Some(hit) = cache.get(&key, &versions) {
+    if let Some(assembled) = cache.get(&key, &versions) {
         check_access(scope, target)?;
-        return Ok(hit);
+        return Ok(Read {
+            assembled,
+            provinces: watched,
+            versions,
+        });
     }
 
     // The area and its children from the reference table (names; unknown code = bad input).
@@ -305,8 +307,12 @@ pub async fn dashboard(
         &|code| exact_in(scope, code),
     );
     let assembled = Arc::new(assemble(table, own, by_code, &req.period, k, scope));
-    cache.put(key, versions, assembled.clone());
-    Ok(assembled)
+    cache.put(key, versions.clone(), assembled.clone());
+    Ok(Read {
+        assembled,
+        provinces: watched,
+        versions,
+    })
 }
 
 /// The table's rows with their area records, plus children the area table holds that have

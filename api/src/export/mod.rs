@@ -154,7 +154,8 @@ async fn dashboard_body(req: &HttpRequest, state: &AppState) -> ApiResult<Vec<u8
         s.settings.measurement.suppression_k,
         &request,
     )
-    .await?;
+    .await?
+    .assembled;
     let filter = format!(
         "areaCode={}&from={}&to={}",
         request.area, request.period.from, request.period.to

@@ -240,25 +240,50 @@ fn is_introspection(name: &str) -> bool {
 /// root, fragments included): its answer then depends on nothing but the schema and the
 /// request's text, so it can be served from `graphql::introspection_cache`.
 pub fn reads_schema_only(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    fn root_only(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+    query_with_root_fields(doc, operation_name, &|name| {
+        is_introspection(name) || name == "__typename"
+    })
+}
+
+/// Whether the operation is a query whose root fields are all `dashboard` (or
+/// `__typename`): a candidate for `graphql::response_cache`.
+pub fn reads_dashboards_only(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    query_with_root_fields(doc, operation_name, &|name| {
+        name == "dashboard" || name == "__typename"
+    })
+}
+
+/// Whether the operation is a query and every field at its root (fragments included) is one
+/// that `allowed` accepts.
+fn query_with_root_fields(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    allowed: &dyn Fn(&str) -> bool,
+) -> bool {
+    fn root_only(
+        doc: &ExecutableDocument,
+        set: &SelectionSet,
+        depth: usize,
+        allowed: &dyn Fn(&str) -> bool,
+    ) -> bool {
         // Fragments nest at most this deep at the root before we stop looking (and say no).
         depth < 8
             && set.items.iter().all(|item| match &item.node {
-                Selection::Field(f) => {
-                    let name = f.node.name.node.as_str();
-                    is_introspection(name) || name == "__typename"
-                }
+                Selection::Field(f) => allowed(f.node.name.node.as_str()),
                 Selection::InlineFragment(fr) => {
-                    root_only(doc, &fr.node.selection_set.node, depth + 1)
+                    root_only(doc, &fr.node.selection_set.node, depth + 1, allowed)
                 }
                 Selection::FragmentSpread(s) => doc
                     .fragments
                     .get(&s.node.fragment_name.node)
-                    .is_some_and(|f| root_only(doc, &f.node.selection_set.node, depth + 1)),
+                    .is_some_and(|f| {
+                        root_only(doc, &f.node.selection_set.node, depth + 1, allowed)
+                    }),
             })
     }
-    select_operation(doc, operation_name)
-        .is_ok_and(|op| op.ty == OperationType::Query && root_only(doc, &op.selection_set.node, 0))
+    select_operation(doc, operation_name).is_ok_and(|op| {
+        op.ty == OperationType::Query && root_only(doc, &op.selection_set.node, 0, allowed)
+    })
 }
 
 /// Counts the expanded selection without expanding it: each fragment's count is computed once.

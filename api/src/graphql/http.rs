@@ -22,6 +22,7 @@ use crate::{
         document::{self, Refusal},
         extensions::{PARSE_FAILED, VALIDATION_FAILED, error_code},
         introspection_cache, loaders,
+        response_cache::{self, SharedDependencies},
     },
     startup::{AppState, RequestId},
 };
@@ -213,19 +214,24 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     execute(req, BatchRequest::Single(request), media, true, state).await
 }
 
+/// Whether a request's answer may come from memory, under a key of its text.
+#[derive(Clone, Copy)]
+enum Reuse {
+    No,
+    /// It reads the schema only (`introspection_cache`).
+    Schema([u8; 32]),
+    /// It reads dashboards only (`response_cache`, keyed further by who asks and the day).
+    Dashboards([u8; 32]),
+}
+
 enum Rejection {
     Refused(Refusal),
     MethodNotAllowed,
 }
 
 /// Checks the document before anything runs (see `graphql::document`) and hands the parsed
-/// document to async-graphql, so it is parsed once. For a query that reads the schema only,
-/// the key of its cached answer.
-fn precheck(
-    request: &mut Request,
-    state: &AppState,
-    via_get: bool,
-) -> Result<Option<[u8; 32]>, Rejection> {
+/// document to async-graphql, so it is parsed once. Says whether its answer may be reused.
+fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Reuse, Rejection> {
     let (doc, ty) = document::parse_and_check(
         &request.query,
         request.operation_name.as_deref(),
@@ -236,17 +242,20 @@ fn precheck(
     if via_get && ty != OperationType::Query {
         return Err(Rejection::MethodNotAllowed);
     }
-    let cache_key =
-        document::reads_schema_only(&doc, request.operation_name.as_deref()).then(|| {
-            let variables = serde_json::to_string(&request.variables).unwrap_or_default();
-            introspection_cache::key(
-                &request.query,
-                request.operation_name.as_deref(),
-                &variables,
-            )
-        });
+    let operation = request.operation_name.as_deref();
+    let text_key = || {
+        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+        introspection_cache::key(&request.query, operation, &variables)
+    };
+    let reuse = if document::reads_schema_only(&doc, operation) {
+        Reuse::Schema(text_key())
+    } else if document::reads_dashboards_only(&doc, operation) {
+        Reuse::Dashboards(text_key())
+    } else {
+        Reuse::No
+    };
     request.set_parsed_query(doc);
-    Ok(cache_key)
+    Ok(reuse)
 }
 
 async fn execute(
@@ -336,14 +345,31 @@ async fn execute(
         .map(|r| r.0.clone())
         .unwrap_or_default();
 
-    // A query that reads the schema only is answered from memory once computed.
-    let cache_key = if single { cache_keys[0] } else { None };
+    // A query that reads the schema only is answered from memory once computed; one that
+    // reads dashboards only, while the rollups it was read from are unchanged.
+    let reuse = if single { cache_keys[0] } else { Reuse::No };
     let cache = &state.services.introspection;
+    let (cache_key, answer_key) = match reuse {
+        Reuse::No => (None, None),
+        Reuse::Schema(key) => (Some(key), None),
+        Reuse::Dashboards(text) => (
+            None,
+            response_cache::key(&text, &viewer, chrono::Utc::now().date_naive()),
+        ),
+    };
     if let Some(body) = cache_key.and_then(|key| cache.get(&key)) {
-        return HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-            .body(body);
+        return ok_body(media, body);
     }
+    if let Some(key) = &answer_key
+        && let Ok(Some(body)) = state
+            .services
+            .responses
+            .fresh(&state.services.db, key)
+            .await
+    {
+        return ok_body(media, body);
+    }
+    let dependencies: SharedDependencies = Arc::default();
 
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
@@ -351,8 +377,10 @@ async fn execute(
             state.services.db.clone(),
             viewer.clone(),
             state.services.settings.dataloader_delay,
+            dependencies.clone(),
         );
         let request = request
+            .data(dependencies.clone())
             .data(viewer.clone())
             .data(RequestInfo {
                 request_id: request_id.clone(),
@@ -389,9 +417,19 @@ async fn execute(
         {
             let body = web::Bytes::from(body);
             cache.put(key, body.clone());
-            return HttpResponse::Ok()
-                .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-                .body(body);
+            return ok_body(media, body);
+        }
+        if let Some(key) = answer_key
+            && response.errors.is_empty()
+            && !database_away
+            && let Ok(body) = serde_json::to_vec(&response)
+        {
+            let body = web::Bytes::from(body);
+            state
+                .services
+                .responses
+                .put(key, &dependencies, body.clone());
+            return ok_body(media, body);
         }
         let status = if database_away {
             StatusCode::SERVICE_UNAVAILABLE
@@ -423,6 +461,13 @@ fn status_of(response: &Response, media: &str) -> StatusCode {
     } else {
         StatusCode::OK
     }
+}
+
+/// 200 with a body already serialized.
+fn ok_body(media: &str, body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
+        .body(body)
 }
 
 fn unavailable(media: &str) -> HttpResponse {

@@ -3,7 +3,10 @@
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
-use crate::auth::{Scope, Viewer};
+use crate::{
+    auth::{Scope, Viewer},
+    graphql::response_cache::SharedDependencies,
+};
 
 pub struct DbLoader {
     pub db: DatabaseConnection,
@@ -32,13 +35,20 @@ fn spawn_batch(batch: futures::future::BoxFuture<'static, ()>) {
     });
 }
 
+/// The request's loader. Every batch it runs marks `dependencies` (the request read data
+/// that has no rollup version, so its answer is not kept: see `response_cache`).
 pub fn for_request(
     db: DatabaseConnection,
     viewer: Viewer,
     delay: std::time::Duration,
+    dependencies: SharedDependencies,
 ) -> std::sync::Arc<AppLoader> {
     let scope = Scope::for_viewer(&viewer);
-    std::sync::Arc::new(DataLoader::new(DbLoader { db, viewer, scope }, spawn_batch).delay(delay))
+    let spawner = move |batch| {
+        dependencies.taint();
+        spawn_batch(batch)
+    };
+    std::sync::Arc::new(DataLoader::new(DbLoader { db, viewer, scope }, spawner).delay(delay))
 }
 
 /// Defines a loader for one page of children per parent (one windowed statement for all

@@ -8,5 +8,6 @@ pub mod loaders;
 pub mod node;
 pub mod node_query;
 pub mod pagination;
+pub mod response_cache;
 pub mod schema;
 pub mod search;

@@ -30,6 +30,27 @@ pub use rebuild::{
 
 use contribution::{areas_of, in_lists};
 
+/// The `_version` of each of these provinces (one statement), by code. Every write that
+/// changes a province's rollups bumps its version in the same transaction, so equal versions
+/// mean equal rollups: what readers that keep answers in memory check before reusing one.
+pub async fn versions(
+    conn: &impl ConnectionTrait,
+    provinces: &[String],
+) -> Result<Vec<(String, i64)>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    area_rollup::Entity::find()
+        .select_only()
+        .column(area_rollup::Column::AreaCode)
+        .column(area_rollup::Column::N)
+        .filter(area_rollup::Column::AreaCode.is_in(provinces.iter().cloned()))
+        .filter(area_rollup::Column::Metric.eq(metric::VERSION))
+        .filter(area_rollup::Column::Bucket.eq(""))
+        .order_by_asc(area_rollup::Column::AreaCode)
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
 /// Rows per multi-row INSERT (7 columns each: well under SQLite's 32,766 and PostgreSQL's
 /// 65,535 bound parameters).
 const INSERT_CHUNK: usize = 512;
