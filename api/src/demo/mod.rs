@@ -28,7 +28,7 @@ use secrecy::ExposeSecret;
 
 use crate::household::{
     import::{ImportOutcome, ImportTotals, import_households},
-    service::transition_household,
+    service::{Caller, Transition, transition_household},
 };
 use crate::{
     area::service::SRA_PROVINCES,
@@ -196,19 +196,20 @@ pub async fn seed_demo(
             if to == HouseholdStatus::Graduated {
                 qualifying_assessments(db, &scope, &actor, id, &settings.measurement).await?;
             }
-            let model = transition_household(
+            let caller = Caller {
                 db,
-                &scope,
-                &actor,
-                id,
+                scope: &scope,
+                actor: &actor,
+            };
+            let transition = Transition {
+                household_id: id,
                 version,
                 to,
                 reason,
                 evidence,
-                &settings.measurement,
-                None,
-            )
-            .await?;
+            };
+            let model =
+                transition_household(&caller, transition, &settings.measurement, None).await?;
             version = model.version;
             summary.transitions += 1;
         }

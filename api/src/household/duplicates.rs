@@ -15,7 +15,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    service::{find_household, record_status, visible_households},
+    service::{StatusChange, find_household, record_status, visible_households},
     validate::CheckedPerson,
 };
 use crate::{
@@ -296,12 +296,14 @@ pub async fn resolve_duplicate(
     );
     record_status(
         &txn,
-        loser_id,
-        Some(loser.status),
-        HouseholdStatus::Duplicate,
-        Some(&reason),
         actor,
-        None,
+        StatusChange {
+            household_id: loser_id,
+            from: Some(loser.status),
+            to: HouseholdStatus::Duplicate,
+            reason: Some(&reason),
+            evidence: None,
+        },
     )
     .await?;
     close(

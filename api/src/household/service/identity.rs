@@ -2,14 +2,14 @@
 use chrono::Utc;
 use entity::{enums::AuditAction, household, membership, person};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::household::validate::{CheckedPerson, PersonInput, check_person, text};
 use crate::{
-    audit::service::{Actor, AuditEntry, record},
+    audit::service::{AuditEntry, record},
     auth::{Scope, Viewer, policy},
     error::{ApiError, ApiResult},
     graphql::node,
@@ -87,19 +87,29 @@ pub(crate) fn person_row(
     }
 }
 
+/// New details of a person the caller saw at `version`.
+#[derive(Debug, Clone)]
+pub struct PersonUpdate {
+    pub person_id: Uuid,
+    pub version: i32,
+    pub person: PersonInput,
+    pub client_updated_at: Option<chrono::DateTime<Utc>>,
+}
+
 /// Replaces a person's details (all fields as given) if the person is still at `version`.
-#[allow(clippy::too_many_arguments)]
 pub async fn update_person(
-    db: &DatabaseConnection,
+    caller: &Caller<'_>,
     pii: &PiiCipher,
-    scope: &Scope,
-    actor: &Actor,
-    person_id: Uuid,
-    version: i32,
-    input: PersonInput,
-    client_updated_at: Option<chrono::DateTime<Utc>>,
+    update: PersonUpdate,
     idem: Option<IdemKey>,
 ) -> ApiResult<person::Model> {
+    let Caller { db, scope, actor } = *caller;
+    let PersonUpdate {
+        person_id,
+        version,
+        person: input,
+        client_updated_at,
+    } = update;
     idempotency::run(db, idem.as_ref(), || async {
         let current = find_person(db, scope, person_id).await?;
         let checked = check_person(&input, "", pii)?;
@@ -174,14 +184,13 @@ pub async fn update_person(
 /// The full ID number of a person, for ADMIN and COORDINATOR in scope; written to the audit
 /// log as READ_PII with the reason given.
 pub async fn reveal_national_id(
-    db: &DatabaseConnection,
+    caller: &Caller<'_>,
     pii: &PiiCipher,
     viewer: &Viewer,
-    scope: &Scope,
-    actor: &Actor,
     person_id: Uuid,
     reason: &str,
 ) -> ApiResult<Option<String>> {
+    let Caller { db, scope, actor } = *caller;
     policy::COORDINATORS.check(viewer)?;
     let reason = text(Some(reason), "reason", 500)?
         .filter(|r| r.chars().count() >= 3)

@@ -5,47 +5,59 @@ use entity::{
     household, household_status_event,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set,
-    TransactionTrait, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::household::validate::{check_location, check_size, text};
 use crate::{
     audit::service::{Actor, AuditEntry},
-    auth::Scope,
     error::{ApiError, ApiResult},
     idempotency::{self, IdemKey},
 };
 
 use super::*;
 
-#[allow(clippy::too_many_arguments)]
-pub async fn record_status(
-    conn: &impl ConnectionTrait,
-    household_id: Uuid,
-    from: Option<HouseholdStatus>,
-    to: HouseholdStatus,
-    reason: Option<&str>,
+/// A lifecycle event: `household_id` went from `from` (none for a new household) to `to`.
+pub struct StatusChange<'a> {
+    pub household_id: Uuid,
+    pub from: Option<HouseholdStatus>,
+    pub to: HouseholdStatus,
+    pub reason: Option<&'a str>,
+    pub evidence: Option<&'a Evidence>,
+}
+
+/// The event row of `change` (one builder for single writes and for the import's batches).
+pub(crate) fn status_row(
+    change: &StatusChange<'_>,
     actor: &Actor,
-    evidence: Option<&Evidence>,
-) -> ApiResult<()> {
+    now: chrono::DateTime<Utc>,
+) -> household_status_event::ActiveModel {
+    let evidence = change.evidence;
     household_status_event::ActiveModel {
         id: Set(Uuid::now_v7()),
-        household_id: Set(household_id),
-        from_status: Set(from),
-        to_status: Set(to),
-        reason: Set(reason.map(str::to_string)),
+        household_id: Set(change.household_id),
+        from_status: Set(change.from),
+        to_status: Set(change.to),
+        reason: Set(change.reason.map(str::to_string)),
         note: Set(evidence.and_then(|e| e.note.clone())),
         verified_on: Set(evidence.and_then(|e| e.verified_on)),
         lat: Set(evidence.and_then(|e| e.location).map(|l| l.0)),
         lng: Set(evidence.and_then(|e| e.location).map(|l| l.1)),
         actor_id: Set(actor.id),
-        occurred_at: Set(Utc::now()),
+        occurred_at: Set(now),
         client_occurred_at: Set(evidence.and_then(|e| e.client_occurred_at)),
     }
-    .insert(conn)
-    .await?;
+}
+
+/// Writes the event of a status change.
+pub async fn record_status(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    change: StatusChange<'_>,
+) -> ApiResult<()> {
+    status_row(&change, actor, Utc::now()).insert(conn).await?;
     Ok(())
 }
 
@@ -58,23 +70,34 @@ pub struct Evidence {
     pub client_occurred_at: Option<chrono::DateTime<Utc>>,
 }
 
+/// A requested status change of a household the caller saw at `version`.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub household_id: Uuid,
+    pub version: i32,
+    pub to: HouseholdStatus,
+    pub reason: Option<String>,
+    pub evidence: Evidence,
+}
+
 /// Moves a household along its lifecycle. VERIFIED needs the verification date; side exits
 /// and relapse need a reason. DUPLICATE is reached only through `resolveDuplicate`.
 /// GRADUATED needs the graduation criteria and writes the graduation; relapse records itself
 /// on it (`crate::graduation`).
-#[allow(clippy::too_many_arguments)]
 pub async fn transition_household(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    actor: &Actor,
-    id: Uuid,
-    version: i32,
-    to: HouseholdStatus,
-    reason: Option<String>,
-    evidence: Evidence,
+    caller: &Caller<'_>,
+    transition: Transition,
     measurement: &crate::config::MeasurementSettings,
     idem: Option<IdemKey>,
 ) -> ApiResult<household::Model> {
+    let Caller { db, scope, actor } = *caller;
+    let Transition {
+        household_id: id,
+        version,
+        to,
+        reason,
+        evidence,
+    } = transition;
     idempotency::run(db, idem.as_ref(), || async {
         let current = find_household(db, scope, id).await?;
         // A stale version first: what the client saw is out of date, whatever it asked for.
@@ -140,15 +163,17 @@ pub async fn transition_household(
             ..evidence
         };
         let txn = db.begin().await?;
-        claim_household(&txn, id, version, actor, extra).await?;
+        claim_household(&txn, actor, id, version, &extra).await?;
         record_status(
             &txn,
-            id,
-            Some(current.status),
-            to,
-            reason.as_deref(),
             actor,
-            Some(&evidence),
+            StatusChange {
+                household_id: id,
+                from: Some(current.status),
+                to,
+                reason: reason.as_deref(),
+                evidence: Some(&evidence),
+            },
         )
         .await?;
         crate::graduation::service::on_transition(
@@ -187,14 +212,13 @@ pub struct HouseholdChanges {
 }
 
 pub async fn update_household(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    actor: &Actor,
+    caller: &Caller<'_>,
     id: Uuid,
     version: i32,
     changes: HouseholdChanges,
     idem: Option<IdemKey>,
 ) -> ApiResult<household::Model> {
+    let Caller { db, scope, actor } = *caller;
     idempotency::run(db, idem.as_ref(), || async {
         let current = find_household(db, scope, id).await?;
         let mut extra = Vec::new();
@@ -233,7 +257,7 @@ pub async fn update_household(
             return Err(ApiError::stale("household"));
         }
         let txn = db.begin().await?;
-        claim_household(&txn, id, version, actor, extra).await?;
+        claim_household(&txn, actor, id, version, &extra).await?;
         idempotency::commit(
             txn,
             AuditEntry::by(actor, AuditAction::Update)

@@ -5,8 +5,8 @@ use entity::{
     membership,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -15,8 +15,7 @@ use crate::household::{
     validate::{PersonInput, check_person, text},
 };
 use crate::{
-    audit::service::{Actor, AuditEntry},
-    auth::Scope,
+    audit::service::AuditEntry,
     error::{ApiError, ApiResult},
     idempotency::{self, IdemKey},
     pii::PiiCipher,
@@ -35,20 +34,31 @@ pub(super) async fn active_members(
         .await?)
 }
 
+/// A person to add to a household the caller saw at `version`.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub household_id: Uuid,
+    pub version: i32,
+    pub role: MembershipRole,
+    pub start_date: Option<NaiveDate>,
+    pub person: PersonInput,
+}
+
 /// Adds a person to a household (at most one HEAD at a time).
-#[allow(clippy::too_many_arguments)]
 pub async fn add_member(
-    db: &DatabaseConnection,
+    caller: &Caller<'_>,
     pii: &PiiCipher,
-    scope: &Scope,
-    actor: &Actor,
-    household_id: Uuid,
-    version: i32,
-    role: MembershipRole,
-    start_date: Option<NaiveDate>,
-    input: PersonInput,
+    new: NewMember,
     idem: Option<IdemKey>,
 ) -> ApiResult<membership::Model> {
+    let Caller { db, scope, actor } = *caller;
+    let NewMember {
+        household_id,
+        version,
+        role,
+        start_date,
+        person: input,
+    } = new;
     let id = idempotency::run(db, idem.as_ref(), || async {
         let household = find_household(db, scope, household_id).await?;
         if household.version != version {
@@ -75,7 +85,7 @@ pub async fn add_member(
         let now = Utc::now();
         let (person_id, membership_id) = (Uuid::now_v7(), Uuid::now_v7());
         let txn = db.begin().await?;
-        claim_household(&txn, household_id, version, actor, vec![]).await?;
+        claim_household(&txn, actor, household_id, version, &[]).await?;
         person_row(&person, person_id, now).insert(&txn).await?;
         membership::ActiveModel {
             id: Set(membership_id),
@@ -114,19 +124,29 @@ pub async fn add_member(
         .ok_or(ApiError::NotFound("membership"))
 }
 
+/// The end of a membership of a household the caller saw at `version`.
+#[derive(Debug, Clone)]
+pub struct MembershipEnd {
+    pub membership_id: Uuid,
+    pub version: i32,
+    pub end_date: NaiveDate,
+    pub reason: String,
+}
+
 /// Ends a membership (moved out, deceased …). The HEAD's membership cannot end while the
 /// household has other members: there must always be exactly one head.
-#[allow(clippy::too_many_arguments)]
 pub async fn end_membership(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    actor: &Actor,
-    membership_id: Uuid,
-    version: i32,
-    end_date: NaiveDate,
-    reason: String,
+    caller: &Caller<'_>,
+    end: MembershipEnd,
     idem: Option<IdemKey>,
 ) -> ApiResult<membership::Model> {
+    let Caller { db, scope, actor } = *caller;
+    let MembershipEnd {
+        membership_id,
+        version,
+        end_date,
+        reason,
+    } = end;
     idempotency::run(db, idem.as_ref(), || async {
         let m = membership::Entity::find_by_id(membership_id)
             .one(db)
@@ -165,7 +185,7 @@ pub async fn end_membership(
             return Err(ApiError::stale("household"));
         }
         let txn = db.begin().await?;
-        claim_household(&txn, m.household_id, version, actor, vec![]).await?;
+        claim_household(&txn, actor, m.household_id, version, &[]).await?;
         membership::Entity::update_many()
             .col_expr(membership::Column::EndDate, Expr::value(end_date))
             .col_expr(membership::Column::EndReason, Expr::value(reason))

@@ -4,10 +4,7 @@ use entity::{
     enums::{AuditAction, HouseholdStatus},
     household, household_external_id, membership, potential_duplicate,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use crate::household::{
@@ -18,8 +15,7 @@ use crate::household::{
     },
 };
 use crate::{
-    audit::service::{Actor, AuditEntry},
-    auth::Scope,
+    audit::service::AuditEntry,
     error::{ApiError, ApiResult},
     idempotency::{self, IdemKey},
     pii::PiiCipher,
@@ -35,13 +31,12 @@ pub struct Registered {
 /// Registers a household with its members (DISCOVERED). Exact ID duplicates are CONFLICT;
 /// similar records are flagged as potential duplicates for review.
 pub async fn register_household(
-    db: &DatabaseConnection,
+    caller: &Caller<'_>,
     pii: &PiiCipher,
-    scope: &Scope,
-    actor: &Actor,
     input: HouseholdInput,
     idem: Option<IdemKey>,
 ) -> ApiResult<Registered> {
+    let Caller { db, scope, actor } = *caller;
     let id = idempotency::run(db, idem.as_ref(), || async {
         let village = check_village(db, &input.village_code, scope).await?;
         let location = check_location(input.lat, input.lng)?;
@@ -127,12 +122,14 @@ pub async fn register_household(
         }
         record_status(
             &txn,
-            household_id,
-            None,
-            HouseholdStatus::Discovered,
-            Some("registered"),
             actor,
-            None,
+            StatusChange {
+                household_id,
+                from: None,
+                to: HouseholdStatus::Discovered,
+                reason: Some("registered"),
+                evidence: None,
+            },
         )
         .await?;
         duplicates::flag_similar(&txn, household_id, &village, &new_persons).await?;
