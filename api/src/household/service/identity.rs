@@ -19,7 +19,16 @@ use crate::{
 
 use super::*;
 
-/// CONFLICT for an ID number already registered, naming the household when the caller may see it.
+/// The CONFLICT for an ID number registered where the caller may not look (another scope, or
+/// no current household): it must not confirm that the number exists.
+pub const PERSON_ELSEWHERE: &str =
+    "this person cannot be added here; ask a coordinator to check for an existing registration";
+/// The same for an external id (`externalIds`, the import's `household_external_id`).
+pub const EXTERNAL_ID_ELSEWHERE: &str =
+    "this id cannot be used here; ask a coordinator to check for an existing registration";
+
+/// CONFLICT for an ID number already registered, naming the household when the caller may see
+/// it, otherwise `PERSON_ELSEWHERE`.
 pub(super) async fn check_id_not_registered(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -50,9 +59,7 @@ pub(super) async fn check_id_not_registered(
             "{field}: a person with this ID number is already registered, in household {}",
             node::encode("Household", m.household_id).0
         )),
-        None => ApiError::Conflict(format!(
-            "{field}: a person with this ID number is already registered (in a household outside your areas)"
-        )),
+        None => ApiError::Conflict(format!("{field}: {PERSON_ELSEWHERE}")),
     })
 }
 

@@ -5,8 +5,7 @@ use entity::{
     membership,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -86,19 +85,14 @@ pub async fn add_member(
         let (person_id, membership_id) = (Uuid::now_v7(), Uuid::now_v7());
         let txn = db.begin().await?;
         claim_household(&txn, actor, household_id, version, &[]).await?;
-        person_row(&person, person_id, now).insert(&txn).await?;
-        membership::ActiveModel {
-            id: Set(membership_id),
-            household_id: Set(household_id),
-            person_id: Set(person_id),
-            role: Set(role),
-            start_date: Set(start_date),
-            end_date: Set(None),
-            end_reason: Set(None),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+        let new = NewPerson {
+            id: person_id,
+            membership_id,
+            role,
+            start_date,
+            person: &person,
+        };
+        insert_members(&txn, &[(household_id, &new)], now).await?;
         duplicates::flag_similar(
             &txn,
             household_id,
