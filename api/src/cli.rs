@@ -17,9 +17,9 @@ use crate::{
     auth::Scope,
     config::Settings,
     db,
-    household::{
-        demo::{DemoOptions, seed_demo},
-        import::{ImportOutcome, ImportProgress, ImportRowResult, ImportTotals, import_households},
+    demo::{DemoOptions, seed_demo},
+    household::import::{
+        ImportOutcome, ImportProgress, ImportRowResult, ImportTotals, import_households,
     },
     pii::PiiCipher,
     startup::Application,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod consent;
 pub mod dashboard;
 pub mod db;
+pub mod demo;
 pub mod enterprise;
 pub mod error;
 pub mod export;

@@ -105,16 +105,14 @@ async fn households_with_members_persons_and_history_take_the_same_statements_at
                 })
                 .collect(),
         };
-        api::household::service::register_household(
-            &app.db,
-            pii,
-            &api::auth::Scope::All,
-            &api::audit::service::Actor::system("test"),
-            parsed,
-            None,
-        )
-        .await
-        .unwrap();
+        let caller = api::household::service::Caller {
+            db: &app.db,
+            scope: &api::auth::Scope::All,
+            actor: &api::audit::service::Actor::system("test"),
+        };
+        api::household::service::register_household(&caller, pii, parsed, None)
+            .await
+            .unwrap();
     }
     let q = "query($n: Int!) { households(first: $n) { totalCount edges { node { id village { nameTh } externalIds { value }
         members { totalCount nodes { role person { givenName nationalIdMasked } } }

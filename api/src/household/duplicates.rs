@@ -15,7 +15,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    service::{find_household, record_status, visible_households},
+    service::{StatusChange, find_household, record_status, visible_households},
     validate::CheckedPerson,
 };
 use crate::{
@@ -177,12 +177,14 @@ pub async fn resolve_duplicate(
         close(
             &txn,
             &dup,
-            DuplicateStatus::NotDuplicate,
-            "NOT_DUPLICATE",
-            None,
             actor,
-            note,
-            now,
+            Closing {
+                status: DuplicateStatus::NotDuplicate,
+                resolution: "NOT_DUPLICATE",
+                survivor: None,
+                note,
+                now,
+            },
         )
         .await?;
         txn.commit().await?;
@@ -296,23 +298,27 @@ pub async fn resolve_duplicate(
     );
     record_status(
         &txn,
-        loser_id,
-        Some(loser.status),
-        HouseholdStatus::Duplicate,
-        Some(&reason),
         actor,
-        None,
+        StatusChange {
+            household_id: loser_id,
+            from: Some(loser.status),
+            to: HouseholdStatus::Duplicate,
+            reason: Some(&reason),
+            evidence: None,
+        },
     )
     .await?;
     close(
         &txn,
         &dup,
-        DuplicateStatus::Merged,
-        "MERGE",
-        Some(survivor_id),
         actor,
-        note,
-        now,
+        Closing {
+            status: DuplicateStatus::Merged,
+            resolution: "MERGE",
+            survivor: Some(survivor_id),
+            note,
+            now,
+        },
     )
     .await?;
     record(
@@ -331,17 +337,28 @@ pub async fn resolve_duplicate(
         .ok_or(ApiError::NotFound("potential duplicate"))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a potential duplicate is closed.
+struct Closing {
+    status: DuplicateStatus,
+    resolution: &'static str,
+    survivor: Option<Uuid>,
+    note: Option<String>,
+    now: chrono::DateTime<Utc>,
+}
+
 async fn close(
     conn: &impl ConnectionTrait,
     dup: &potential_duplicate::Model,
-    status: DuplicateStatus,
-    resolution: &str,
-    survivor: Option<Uuid>,
     actor: &Actor,
-    note: Option<String>,
-    now: chrono::DateTime<Utc>,
+    closing: Closing,
 ) -> ApiResult<()> {
+    let Closing {
+        status,
+        resolution,
+        survivor,
+        note,
+        now,
+    } = closing;
     let res = potential_duplicate::Entity::update_many()
         .col_expr(potential_duplicate::Column::Status, Expr::value(status))
         .col_expr(

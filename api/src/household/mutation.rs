@@ -5,7 +5,10 @@ use uuid::Uuid;
 
 use super::{
     duplicates::{Resolution, resolve_duplicate},
-    service::{self, Evidence, HouseholdChanges},
+    service::{
+        self, Caller, Evidence, HouseholdChanges, MembershipEnd, NewMember, PersonUpdate,
+        Transition,
+    },
     types::{
         Household, HouseholdSource, HouseholdStatus, IdType, Membership, MembershipRole, Person,
         PotentialDuplicate, Sex,
@@ -364,9 +367,13 @@ impl HouseholdMutation {
             json!(household),
         )?;
         let s = services(ctx);
-        let done =
-            service::register_household(&s.db, &s.pii, &scope(ctx), &actor(ctx)?, household, key)
-                .await?;
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &s.db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let done = service::register_household(&caller, &s.pii, household, key).await?;
         Ok(RegisterHouseholdPayload {
             household: Household::new(done.household),
             potential_duplicates: done
@@ -411,16 +418,13 @@ impl HouseholdMutation {
             "updateHousehold",
             json!({ "id": id, "version": input.version, "changes": changes }),
         )?;
-        let model = service::update_household(
-            &services(ctx).db,
-            &scope(ctx),
-            &actor(ctx)?,
-            id,
-            input.version,
-            changes,
-            key,
-        )
-        .await?;
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &services(ctx).db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let model = service::update_household(&caller, id, input.version, changes, key).await?;
         Ok(HouseholdPayload {
             household: Household::new(model),
         })
@@ -450,15 +454,22 @@ impl HouseholdMutation {
             "transitionHousehold",
             json!({ "id": id, "version": input.version, "to": to, "reason": input.reason, "evidence": evidence }),
         )?;
-        let model = service::transition_household(
-            &services(ctx).db,
-            &scope(ctx),
-            &actor(ctx)?,
-            id,
-            input.version,
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &services(ctx).db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let transition = Transition {
+            household_id: id,
+            version: input.version,
             to,
-            input.reason,
+            reason: input.reason,
             evidence,
+        };
+        let model = service::transition_household(
+            &caller,
+            transition,
             &services(ctx).settings.measurement,
             key,
         )
@@ -485,19 +496,20 @@ impl HouseholdMutation {
             json!({ "id": id, "version": input.version, "role": role, "start": input.start_date, "person": person }),
         )?;
         let s = services(ctx);
-        let model = service::add_member(
-            &s.db,
-            &s.pii,
-            &scope(ctx),
-            &actor(ctx)?,
-            id,
-            input.version,
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &s.db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let new = NewMember {
+            household_id: id,
+            version: input.version,
             role,
-            input.start_date,
+            start_date: input.start_date,
             person,
-            key,
-        )
-        .await?;
+        };
+        let model = service::add_member(&caller, &s.pii, new, key).await?;
         Ok(MembershipPayload {
             membership: Membership(model),
         })
@@ -519,18 +531,19 @@ impl HouseholdMutation {
             json!({ "id": id, "version": input.version, "person": person }),
         )?;
         let s = services(ctx);
-        let model = service::update_person(
-            &s.db,
-            &s.pii,
-            &scope(ctx),
-            &actor(ctx)?,
-            id,
-            input.version,
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &s.db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let update = PersonUpdate {
+            person_id: id,
+            version: input.version,
             person,
-            input.client_updated_at,
-            key,
-        )
-        .await?;
+            client_updated_at: input.client_updated_at,
+        };
+        let model = service::update_person(&caller, &s.pii, update, key).await?;
         Ok(PersonPayload {
             person: Person(model),
         })
@@ -550,17 +563,19 @@ impl HouseholdMutation {
             "endMembership",
             json!({ "id": id, "version": input.version, "end": input.end_date, "reason": input.reason }),
         )?;
-        let model = service::end_membership(
-            &services(ctx).db,
-            &scope(ctx),
-            &actor(ctx)?,
-            id,
-            input.version,
-            input.end_date,
-            input.reason,
-            key,
-        )
-        .await?;
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &services(ctx).db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let end = MembershipEnd {
+            membership_id: id,
+            version: input.version,
+            end_date: input.end_date,
+            reason: input.reason,
+        };
+        let model = service::end_membership(&caller, end, key).await?;
         Ok(MembershipPayload {
             membership: Membership(model),
         })
@@ -577,17 +592,14 @@ impl HouseholdMutation {
     ) -> Result<RevealNationalIdPayload> {
         let id = node::decode_uuid(&input.person_id, "Person", "personId")?;
         let s = services(ctx);
-        let scope = scope(ctx);
-        let number = service::reveal_national_id(
-            &s.db,
-            &s.pii,
-            viewer(ctx),
-            &scope,
-            &actor(ctx)?,
-            id,
-            &input.reason,
-        )
-        .await?;
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &s.db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let number =
+            service::reveal_national_id(&caller, &s.pii, viewer(ctx), id, &input.reason).await?;
         let person = service::find_person(&s.db, &scope, id).await?;
         Ok(RevealNationalIdPayload {
             person: Person(person),
