@@ -16,8 +16,8 @@ use crate::{
     agency::{mutation::AgencyMutation, query::AgencyQuery},
     area::{mutation::AreaMutation, query::AreaQuery},
     assessment::{
-        mutation::AssessmentMutation,
-        query::{AssessmentQuery, PovertyLineMutation},
+        mutation::{AssessmentMutation, PovertyLineMutation},
+        query::AssessmentQuery,
     },
     audit::query::AuditQuery,
     catalogue::{mutation::CatalogueMutation, query::CatalogueQuery},
