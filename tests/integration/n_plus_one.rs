@@ -280,3 +280,177 @@ async fn an_agency_inbox_with_households_members_assessments_and_matches_takes_t
         "statements at first:3 = {small}, at first:12 = {large}"
     );
 }
+
+/// `count` enterprises in Lampang, each linked to the same `households` new households.
+async fn enterprises_with_links(
+    app: &TestApp,
+    surveyor: &crate::helpers::Client,
+    count: usize,
+    households: u64,
+) {
+    use crate::helpers::fixtures::{LAMPANG_VILLAGE, household_input, register};
+    use api::{
+        audit::service::Actor,
+        auth::Scope,
+        enterprise::service::{NewEnterprise, NewLink, create_enterprise, link_household},
+    };
+    let mut ids = Vec::new();
+    for i in 0..households {
+        let id = register(
+            app,
+            &surveyor.token,
+            household_input(LAMPANG_VILLAGE, &format!("สมาชิก{i}"), 900 + i),
+        )
+        .await["household"]["id"]
+            .clone();
+        ids.push(
+            api::graphql::node::decode_uuid(
+                &async_graphql::ID(id.as_str().unwrap().into()),
+                "Household",
+                "id",
+            )
+            .unwrap(),
+        );
+    }
+    let actor = Actor::system("test");
+    for i in 0..count {
+        let enterprise = create_enterprise(
+            &app.db,
+            &Scope::All,
+            &actor,
+            NewEnterprise {
+                name: format!("Group {i:02}"),
+                kind: entity::enums::EnterpriseKind::Cooperative,
+                area_code: "520101".into(),
+                value_chain: Some("rice".into()),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+        for household in &ids {
+            link_household(
+                &app.db,
+                &Scope::All,
+                &actor,
+                NewLink {
+                    enterprise_id: enterprise.id,
+                    household_id: *household,
+                    role: entity::enums::EnterpriseRole::Worker,
+                    monthly_income_satang: 25_000,
+                    started_on: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    }
+}
+
+#[actix_web::test]
+async fn enterprise_links_take_the_same_statements_at_1_and_5_enterprises() {
+    use crate::helpers::fixtures::seed_villages;
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let surveyor = app.client(Role::Surveyor).await;
+    enterprises_with_links(&app, &surveyor, 6, 2).await;
+    let q = "query($n: Int!) { enterprises(first: $n) { nodes { name
+        links(first: 1) { totalCount pageInfo { hasNextPage } nodes { role monthlyIncome } } } } }";
+    let (one, data1) = statements_for(&app, &coordinator.token, q, json!({ "n": 1 })).await;
+    let (five, data5) = statements_for(&app, &coordinator.token, q, json!({ "n": 5 })).await;
+    assert_eq!(data1["enterprises"]["nodes"].as_array().unwrap().len(), 1);
+    let nodes = data5["enterprises"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 5);
+    assert!(
+        nodes.iter().all(|e| e["links"]["totalCount"] == 2
+            && e["links"]["pageInfo"]["hasNextPage"] == true
+            && e["links"]["nodes"][0]["role"] == "WORKER"),
+        "{data5}"
+    );
+    assert_eq!(
+        one, five,
+        "statements at first:1 = {one}, at first:5 = {five}"
+    );
+    // viewer, enterprises page, links page, link counts
+    assert!(five <= 4, "{five} statements");
+}
+
+#[actix_web::test]
+async fn matching_runs_with_their_matches_take_the_same_statements_at_1_and_5_runs() {
+    use crate::helpers::fixtures::{LAMPANG_VILLAGE, household_input, register, seed_villages};
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let admin = app.client(Role::Admin).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let surveyor = app.client(Role::Surveyor).await;
+    let agency = new_agency(&app, "Matching partner").await.id;
+    let tech = app
+        .gql(
+            Some(&admin.token),
+            "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
+            json!({ "i": { "agencyId": api::graphql::node::encode("Agency", agency), "name": "Fish feed",
+                "sector": "FISHERY", "capitalsRaised": ["FINANCIAL"], "unitCost": 3000,
+                "monthlyIncomeGain": 1200, "trainingDays": 3, "seatsPerRound": 30, "readinessLevel": 7 } }),
+        )
+        .await
+        .data("/createTechnology/technology/id")
+        .clone();
+    // Each run matches the two households registered since the last one (earlier households
+    // hold an open match and are left out).
+    let mut runs = Vec::new();
+    for r in 0..6u64 {
+        for i in 0..2u64 {
+            let seed = 1200 + r * 2 + i;
+            let id = register(
+                &app,
+                &surveyor.token,
+                household_input(LAMPANG_VILLAGE, &format!("รอบ{seed}"), seed),
+            )
+            .await["household"]["id"]
+                .clone();
+            app.gql(Some(&coordinator.token), "mutation($i: TransitionHouseholdInput!) { transitionHousehold(input: $i) { household { version } } }",
+                json!({ "i": { "householdId": id, "version": 1, "to": "VERIFIED", "evidence": { "verifiedOn": "2026-11-01" } } }))
+                .await
+                .data("/transitionHousehold");
+            app.gql(Some(&surveyor.token), "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id } } }",
+                json!({ "i": { "householdId": id, "assessedOn": "2026-11-02", "householdSize": 4, "incomePerPerson": 1000.0,
+                    "hasLand": true, "scores": { "human": 1.5, "physical": 1.5, "financial": 1.5, "natural": 1.5, "social": 1.5 } } }))
+                .await
+                .data("/recordAssessment");
+        }
+        let run = app
+            .gql(
+                Some(&coordinator.token),
+                "mutation($i: RunMatchingInput!) { runMatching(input: $i) { run { id matchesCreated } } }",
+                json!({ "i": { "areaCode": "52", "seats": [{ "technologyId": tech, "seats": 2 }] } }),
+            )
+            .await
+            .data("/runMatching/run")
+            .clone();
+        assert_eq!(run["matchesCreated"], 2, "{run}");
+        runs.push(run["id"].clone());
+    }
+    let q = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on MatchingRun { matchesCreated
+        matches(first: 1) { totalCount pageInfo { hasNextPage } nodes { status household { id } } } } } }";
+    let (one, data1) =
+        statements_for(&app, &coordinator.token, q, json!({ "ids": runs[..1] })).await;
+    let (five, data5) =
+        statements_for(&app, &coordinator.token, q, json!({ "ids": runs[1..] })).await;
+    assert_eq!(data1["nodes"].as_array().unwrap().len(), 1);
+    let nodes = data5["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 5);
+    assert!(
+        nodes.iter().all(|r| r["matches"]["totalCount"] == 2
+            && r["matches"]["pageInfo"]["hasNextPage"] == true
+            && r["matches"]["nodes"][0]["status"] == "SUGGESTED"
+            && r["matches"]["nodes"][0]["household"]["id"].is_string()),
+        "{data5}"
+    );
+    assert_eq!(
+        one, five,
+        "statements for 1 run = {one}, for 5 runs = {five}"
+    );
+    // viewer, runs by id, matches page, match counts, households
+    assert!(five <= 5, "{five} statements");
+}

@@ -1,18 +1,13 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::account;
-use sea_orm::{ColumnTrait, QueryFilter};
 
-use super::{
-    service::visible,
-    types::{Account, AccountConnection, Role},
-};
+use super::types::{Account, AccountConnection, Role};
 use crate::{
     auth::policy,
     graphql::{
         context::{account, services, viewer},
         node,
-        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
-        search::contains,
+        pagination::{Keyset, PageArgs},
     },
 };
 
@@ -61,31 +56,29 @@ impl AccountQuery {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<AccountConnection> {
         let args = PageArgs::new(first, after, last, before)?;
-        let filter = filter.unwrap_or_default();
-        let mut select = visible(viewer(ctx));
-        if let Some(role) = filter.role {
-            select = select.filter(account::Column::Role.eq(entity::enums::Role::from(role)));
-        }
-        if let Some(agency) = &filter.agency_id {
-            let agency = node::decode_uuid(agency, "Agency", "filter.agencyId")?;
-            select = select.filter(account::Column::AgencyId.eq(agency));
-        }
-        if let Some(active) = filter.active {
-            select = select.filter(account::Column::Active.eq(active));
-        }
-        if let Some(search) = filter.search.as_deref() {
-            select = select.filter(contains(
-                [account::Column::Login, account::Column::DisplayName],
-                search,
-            ));
-        }
-        let db = &services(ctx).db;
-        let page = fetch_page(db, select.clone(), Keyset::uuid(account::Column::Id), &args).await?;
-        Ok(AccountConnection::from_page(
-            page.map(Account),
+        let f = filter.unwrap_or_default();
+        let select = super::service::list(
+            viewer(ctx),
+            super::service::AccountListFilter {
+                role: f.role.map(Into::into),
+                agency_id: f
+                    .agency_id
+                    .as_ref()
+                    .map(|a| node::decode_uuid(a, "Agency", "filter.agencyId"))
+                    .transpose()?,
+                active: f.active,
+                search: f.search,
+            },
+        );
+        Ok(AccountConnection::of_select(
+            &services(ctx).db,
+            select,
+            Keyset::uuid(account::Column::Id),
+            &args,
+            Account,
             |a| a.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One account by id; null when there is none or you may not see it (ADMIN sees every

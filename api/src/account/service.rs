@@ -39,6 +39,37 @@ pub struct AccountChanges {
 
 /// Accounts the viewer may see: ADMIN all; AGENCY staff their own agency's; everyone else
 /// only themselves.
+/// Which accounts `accounts` lists (within what the viewer may see).
+#[derive(Debug, Default)]
+pub struct AccountListFilter {
+    pub role: Option<Role>,
+    pub agency_id: Option<Uuid>,
+    pub active: Option<bool>,
+    /// Part of the login or display name.
+    pub search: Option<String>,
+}
+
+/// The accounts the viewer may see that a filter selects (unordered, unpaged).
+pub fn list(viewer: &Viewer, f: AccountListFilter) -> Select<account::Entity> {
+    let mut select = visible(viewer);
+    if let Some(role) = f.role {
+        select = select.filter(account::Column::Role.eq(role));
+    }
+    if let Some(agency) = f.agency_id {
+        select = select.filter(account::Column::AgencyId.eq(agency));
+    }
+    if let Some(active) = f.active {
+        select = select.filter(account::Column::Active.eq(active));
+    }
+    if let Some(search) = f.search.as_deref() {
+        select = select.filter(crate::graphql::search::contains(
+            [account::Column::Login, account::Column::DisplayName],
+            search,
+        ));
+    }
+    select
+}
+
 pub fn visible(viewer: &Viewer) -> Select<account::Entity> {
     let cond = match viewer {
         Viewer::Anonymous => Condition::all().add(Expr::val(1).eq(0)),

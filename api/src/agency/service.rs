@@ -7,7 +7,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    QuerySelect, QueryTrait, Select, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -15,7 +15,57 @@ use crate::{
     area::service::check_codes_exist,
     audit::service::{Actor, AuditEntry, record},
     error::{ApiError, ApiResult},
+    graphql::search::contains,
 };
+
+/// Which agencies `agencies` lists.
+#[derive(Debug, Default)]
+pub struct AgencyListFilter {
+    pub agency_type: Option<AgencyType>,
+    /// Only agencies whose coverage includes this area (equal to it or enclosing it).
+    pub covers_area: Option<String>,
+    /// Part of the name.
+    pub search: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// The agencies a filter selects (unordered, unpaged).
+pub fn list(filter: AgencyListFilter) -> ApiResult<Select<agency::Entity>> {
+    let mut select = agency::Entity::find();
+    if let Some(t) = filter.agency_type {
+        select = select.filter(agency::Column::AgencyType.eq(t));
+    }
+    if let Some(active) = filter.active {
+        select = select.filter(agency::Column::Active.eq(active));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        select = select.filter(contains(
+            [agency::Column::Name, agency::Column::NameEn],
+            search,
+        ));
+    }
+    if let Some(code) = filter.covers_area.as_deref().map(str::trim) {
+        if !matches!(code.len(), 2 | 4 | 6 | 8) || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ApiError::bad_input(
+                "filter.coversArea",
+                "not a DOPA area code",
+            ));
+        }
+        let prefixes: Vec<String> = (1..=code.len() / 2)
+            .map(|n| code[..n * 2].to_string())
+            .collect();
+        select = select.filter(
+            agency::Column::Id.in_subquery(
+                agency_coverage::Entity::find()
+                    .select_only()
+                    .column(agency_coverage::Column::AgencyId)
+                    .filter(agency_coverage::Column::AreaCode.is_in(prefixes))
+                    .into_query(),
+            ),
+        );
+    }
+    Ok(select)
+}
 
 pub struct AgencyFields {
     pub name: Option<String>,

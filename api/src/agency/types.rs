@@ -10,11 +10,7 @@ use crate::{
     },
     area::{loader::AreaCode, types::Area},
     connection,
-    graphql::{
-        context::loader,
-        node,
-        pagination::{PageArgs, TotalCount},
-    },
+    graphql::{context::loader, node, pagination::PageArgs},
 };
 
 /// Kind of partner agency.
@@ -121,18 +117,17 @@ impl Agency {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<AccountConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(AccountsOfAgency {
+        AccountConnection::of_children(
+            ctx,
+            AccountsOfAgency {
                 agency: self.0.id,
                 page,
-            })
-            .await?
-            .unwrap_or_default();
-        Ok(AccountConnection::from_page(
-            rows.map(Account),
+            },
+            AccountCountOfAgency(self.0.id),
+            Account,
             |a| a.0.id.to_string(),
-            TotalCount::of_loader(AccountCountOfAgency(self.0.id)),
-        ))
+        )
+        .await
     }
 
     /// When the agency was created.

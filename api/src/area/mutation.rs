@@ -1,12 +1,8 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
-use entity::{area, enums::AuditAction};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
 
-use super::{service::check_codes_exist, types::Area};
+use super::{service::set_target_cohort, types::Area};
 use crate::{
-    audit::service::{AuditEntry, record},
     auth::policy,
-    error::ApiError,
     graphql::context::{actor, services},
 };
 
@@ -39,35 +35,8 @@ impl AreaMutation {
         #[graphql(desc = "See the fields of `SetAreaTargetCohortInput`.")]
         input: SetAreaTargetCohortInput,
     ) -> Result<SetAreaTargetCohortPayload> {
-        if input.codes.is_empty() || input.codes.len() > 100 {
-            return Err(ApiError::bad_input("codes", "give 1 to 100 area codes").into());
-        }
-        let db = &services(ctx).db;
-        let codes = check_codes_exist(db, &input.codes, "codes").await?;
-        let actor = actor(ctx)?;
-        let txn = db.begin().await.map_err(ApiError::from)?;
-        area::Entity::update_many()
-            .col_expr(area::Column::IsTarget, Expr::value(input.target))
-            .col_expr(area::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
-            .filter(area::Column::Code.is_in(codes.iter().cloned()))
-            .exec(&txn)
-            .await
-            .map_err(ApiError::from)?;
-        for code in &codes {
-            record(
-                &txn,
-                AuditEntry::by(&actor, AuditAction::Update)
-                    .entity("Area", code)
-                    .fields(["cohorts"]),
-            )
-            .await?;
-        }
-        txn.commit().await.map_err(ApiError::from)?;
-        let areas = area::Entity::find()
-            .filter(area::Column::Code.is_in(codes))
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
+        let areas =
+            set_target_cohort(&services(ctx).db, &actor(ctx)?, &input.codes, input.target).await?;
         Ok(SetAreaTargetCohortPayload {
             areas: areas.into_iter().map(Area).collect(),
         })

@@ -1,18 +1,16 @@
 use async_graphql::{Context, Object, Result};
 use entity::area;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
     loader::AreaCode,
+    service,
     types::{Area, AreaCohort, AreaConnection, AreaLevel},
 };
 use crate::{
     auth::policy,
-    error::ApiError,
     graphql::{
         context::{loader, services},
-        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
-        search::contains,
+        pagination::{Keyset, PageArgs},
     },
 };
 
@@ -26,7 +24,10 @@ impl AreaQuery {
         guard = "policy::SIGNED_IN",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
     )]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each GraphQL argument of the field is one parameter of its resolver"
+    )]
     async fn areas(
         &self,
         ctx: &Context<'_>,
@@ -40,44 +41,24 @@ impl AreaQuery {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<AreaConnection> {
         let args = PageArgs::new(first, after, last, before)?;
-        let mut select = area::Entity::find();
-        match (&parent_code, level) {
-            (Some(parent), _) => {
-                let parent = parent.trim();
-                if parent.is_empty()
-                    || parent.len() > 6
-                    || !parent.chars().all(|c| c.is_ascii_digit())
-                {
-                    return Err(ApiError::bad_input("parentCode", "not a DOPA code").into());
-                }
-                select = select.filter(area::Column::ParentCode.eq(parent));
-            }
-            (None, None) if search.is_none() && cohort.is_none() => {
-                select = select.filter(area::Column::Level.eq(entity::enums::AreaLevel::Province));
-            }
-            _ => {}
-        }
-        if let Some(level) = level {
-            select = select.filter(area::Column::Level.eq(entity::enums::AreaLevel::from(level)));
-        }
-        if let Some(search) = search.as_deref().filter(|s| !s.trim().is_empty()) {
-            select = select.filter(contains(
-                [area::Column::NameTh, area::Column::NameEn],
-                search,
-            ));
-        }
-        match cohort {
-            Some(AreaCohort::Target) => select = select.filter(area::Column::IsTarget.eq(true)),
-            Some(AreaCohort::Sra) => select = select.filter(area::Column::IsSra.eq(true)),
-            None => {}
-        }
-        let db = &services(ctx).db;
-        let page = fetch_page(db, select.clone(), Keyset::text(area::Column::Code), &args).await?;
-        Ok(AreaConnection::from_page(
-            page.map(Area),
+        let select = service::list(service::AreaListFilter {
+            parent_code,
+            level: level.map(Into::into),
+            search,
+            cohort: cohort.map(|c| match c {
+                AreaCohort::Target => service::Cohort::Target,
+                AreaCohort::Sra => service::Cohort::Sra,
+            }),
+        })?;
+        Ok(AreaConnection::of_select(
+            &services(ctx).db,
+            select,
+            Keyset::text(area::Column::Code),
+            &args,
+            Area,
             |a| a.0.code.clone(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One area by DOPA code; null when there is none.

@@ -7,11 +7,16 @@ use chrono::Utc;
 use entity::{area, enums::AreaLevel};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set, TransactionTrait, sea_query::OnConflict,
+    Select, Set, TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 use serde::Deserialize;
 
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    audit::service::{Actor, AuditEntry, record},
+    error::{ApiError, ApiResult},
+    graphql::search::contains,
+};
 
 /// The reference file compiled into the binary, so the service runs anywhere.
 pub const REFERENCE_AREAS_CSV: &str = include_str!("../../data/areas.csv");
@@ -322,4 +327,91 @@ pub async fn check_codes_exist(
         ));
     }
     Ok(wanted)
+}
+
+/// A programme cohort an area can belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cohort {
+    Target,
+    Sra,
+}
+
+/// Which areas `areas` lists.
+#[derive(Debug, Default)]
+pub struct AreaListFilter {
+    /// Only the areas directly inside this one.
+    pub parent_code: Option<String>,
+    pub level: Option<AreaLevel>,
+    /// Part of the Thai or English name.
+    pub search: Option<String>,
+    pub cohort: Option<Cohort>,
+}
+
+/// The areas a filter selects (unordered, unpaged); with no filter, the provinces.
+pub fn list(filter: AreaListFilter) -> ApiResult<Select<area::Entity>> {
+    let mut select = area::Entity::find();
+    match (&filter.parent_code, filter.level) {
+        (Some(parent), _) => {
+            let parent = parent.trim();
+            if parent.is_empty() || parent.len() > 6 || !parent.chars().all(|c| c.is_ascii_digit())
+            {
+                return Err(ApiError::bad_input("parentCode", "not a DOPA code"));
+            }
+            select = select.filter(area::Column::ParentCode.eq(parent));
+        }
+        (None, None) if filter.search.is_none() && filter.cohort.is_none() => {
+            select = select.filter(area::Column::Level.eq(AreaLevel::Province));
+        }
+        _ => {}
+    }
+    if let Some(level) = filter.level {
+        select = select.filter(area::Column::Level.eq(level));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        select = select.filter(contains(
+            [area::Column::NameTh, area::Column::NameEn],
+            search,
+        ));
+    }
+    match filter.cohort {
+        Some(Cohort::Target) => select = select.filter(area::Column::IsTarget.eq(true)),
+        Some(Cohort::Sra) => select = select.filter(area::Column::IsSra.eq(true)),
+        None => {}
+    }
+    Ok(select)
+}
+
+/// Puts areas into (`target`) or takes them out of the TARGET cohort, one audit event per
+/// area; returns the areas after the change.
+pub async fn set_target_cohort(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    codes: &[String],
+    target: bool,
+) -> ApiResult<Vec<area::Model>> {
+    if codes.is_empty() || codes.len() > 100 {
+        return Err(ApiError::bad_input("codes", "give 1 to 100 area codes"));
+    }
+    let codes = check_codes_exist(db, codes, "codes").await?;
+    let txn = db.begin().await?;
+    area::Entity::update_many()
+        .col_expr(area::Column::IsTarget, Expr::value(target))
+        .col_expr(area::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(area::Column::Code.is_in(codes.iter().cloned()))
+        .exec(&txn)
+        .await?;
+    for code in &codes {
+        record(
+            &txn,
+            AuditEntry::by(actor, entity::enums::AuditAction::Update)
+                .entity("Area", code)
+                .fields(["cohorts"]),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(area::Entity::find()
+        .filter(area::Column::Code.is_in(codes))
+        .all(db)
+        .await?)
 }

@@ -4,11 +4,7 @@ use entity::area;
 use super::loader::{AreaCode, ChildAreaCount, ChildAreas};
 use crate::{
     connection,
-    graphql::{
-        context::loader,
-        node,
-        pagination::{PageArgs, TotalCount},
-    },
+    graphql::{context::loader, node, pagination::PageArgs},
 };
 
 /// Level of an area in the DOPA hierarchy.
@@ -134,18 +130,17 @@ impl Area {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<AreaConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(ChildAreas {
+        AreaConnection::of_children(
+            ctx,
+            ChildAreas {
                 parent: self.0.code.clone(),
                 page,
-            })
-            .await?
-            .unwrap_or_default();
-        Ok(AreaConnection::from_page(
-            rows.map(Area),
+            },
+            ChildAreaCount(self.0.code.clone()),
+            Area,
             |a| a.0.code.clone(),
-            TotalCount::of_loader(ChildAreaCount(self.0.code.clone())),
-        ))
+        )
+        .await
     }
 }
 

@@ -5,8 +5,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    service::{NewAssessment, Scores, change_status, record_assessment, score_hundredths},
-    types::Assessment,
+    service::{
+        NewAssessment, NewPovertyLine, Scores, add_poverty_line, change_status, record_assessment,
+        score_hundredths,
+    },
+    types::{Assessment, PovertyLine},
 };
 use crate::{
     auth::policy,
@@ -218,5 +221,46 @@ impl AssessmentMutation {
         Ok(AssessmentPayload {
             assessment: Assessment(model),
         })
+    }
+}
+
+/// Poverty lines for a new year (ADMIN).
+#[derive(InputObject)]
+pub struct SetPovertyLineInput {
+    /// Buddhist-era year.
+    pub year_be: i32,
+    /// The poverty line, baht per person per month: 1 to 1,000,000.
+    pub poverty_line: i32,
+    /// The poorest-40% cut, baht per person per month: 1 to 1,000,000, above the line.
+    pub poorest40_cut: i32,
+    /// The median, baht per person per month: 1 to 1,000,000, above the cut.
+    pub median: i32,
+}
+
+#[derive(Default)]
+pub struct PovertyLineMutation;
+
+#[Object]
+impl PovertyLineMutation {
+    /// Adds the poverty lines of a year (ADMIN). Years already on file are not changed:
+    /// assessments were derived with them.
+    #[graphql(guard = "policy::ADMINS")]
+    async fn add_poverty_line(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "See the fields of `SetPovertyLineInput`.")] input: SetPovertyLineInput,
+    ) -> Result<PovertyLine> {
+        let model = add_poverty_line(
+            &services(ctx).db,
+            &actor(ctx)?,
+            NewPovertyLine {
+                year_be: input.year_be,
+                poverty_line: input.poverty_line,
+                poorest40_cut: input.poorest40_cut,
+                median: input.median,
+            },
+        )
+        .await?;
+        Ok(model.into())
     }
 }

@@ -125,6 +125,86 @@ pub async fn poverty_line_for(
         .ok_or_else(|| ApiError::internal("no poverty lines on file"))
 }
 
+/// The poverty-line table, oldest year first.
+pub async fn poverty_lines(db: &impl ConnectionTrait) -> ApiResult<Vec<poverty_line::Model>> {
+    Ok(poverty_line::Entity::find()
+        .order_by_asc(poverty_line::Column::YearBe)
+        .all(db)
+        .await?)
+}
+
+/// The poverty lines of a new year, baht per person per month.
+#[derive(Debug, Clone)]
+pub struct NewPovertyLine {
+    pub year_be: i32,
+    pub poverty_line: i32,
+    pub poorest40_cut: i32,
+    pub median: i32,
+}
+
+/// Adds the poverty lines of a year not on file yet (years on file stay: assessments were
+/// derived with them), with its audit event.
+pub async fn add_poverty_line(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewPovertyLine,
+) -> ApiResult<poverty_line::Model> {
+    if !(2500..=2700).contains(&input.year_be) {
+        return Err(ApiError::bad_input(
+            "yearBe",
+            "a Buddhist-era year, e.g. 2567",
+        ));
+    }
+    for (field, baht) in [
+        ("povertyLine", input.poverty_line),
+        ("poorest40Cut", input.poorest40_cut),
+        ("median", input.median),
+    ] {
+        money::whole_baht(field, baht, money::POVERTY_LINE)?;
+    }
+    if input.poorest40_cut <= input.poverty_line {
+        return Err(ApiError::bad_input(
+            "poorest40Cut",
+            "must be above the poverty line",
+        ));
+    }
+    if input.median <= input.poorest40_cut {
+        return Err(ApiError::bad_input(
+            "median",
+            "must be above the poorest-40% cut",
+        ));
+    }
+    if poverty_line::Entity::find_by_id(input.year_be)
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "the lines of {} are on file already",
+            input.year_be
+        )));
+    }
+    let txn = db.begin().await?;
+    let model = poverty_line::ActiveModel {
+        year_be: Set(input.year_be),
+        poverty_line: Set(input.poverty_line),
+        poorest40_cut: Set(input.poorest40_cut),
+        median: Set(input.median),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        AuditEntry::by(actor, AuditAction::Create)
+            .entity("PovertyLine", input.year_be)
+            .fields(["povertyLine", "poorest40Cut", "median"]),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NewAssessment {
     pub household_id: Uuid,

@@ -7,7 +7,7 @@ use crate::{
     account::{loader::AccountId, types::Account},
     auth::policy::sees_identity,
     connection,
-    graphql::pagination::{PageArgs, TotalCount},
+    graphql::pagination::PageArgs,
     graphql::{
         context::{loader, viewer},
         node,
@@ -277,17 +277,17 @@ impl AssessmentsOfHousehold {
     ) -> Result<AssessmentConnection> {
         use super::loader::{AssessmentCount, AssessmentsOf};
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(AssessmentsOf {
+        AssessmentConnection::of_children(
+            ctx,
+            AssessmentsOf {
                 parent: self.0.id,
                 page,
-            })
-            .await?;
-        Ok(AssessmentConnection::from_page(
-            rows.unwrap_or_default().map(Assessment),
+            },
+            AssessmentCount(self.0.id),
+            Assessment,
             |a| a.0.id.to_string(),
-            TotalCount::of_loader(AssessmentCount(self.0.id)),
-        ))
+        )
+        .await
     }
 }
 
@@ -298,3 +298,27 @@ crate::node_by_loader!(
     Assessment,
     crate::auth::policy::HOUSEHOLD_READERS
 );
+
+/// Poverty lines of one Buddhist-era year, baht per person per month.
+#[derive(async_graphql::SimpleObject)]
+pub struct PovertyLine {
+    /// Buddhist-era year (2563 = 2020).
+    pub year_be: i32,
+    /// The poverty line.
+    pub poverty_line: i32,
+    /// The poorest-40% cut.
+    pub poorest40_cut: i32,
+    /// The median.
+    pub median: i32,
+}
+
+impl From<entity::poverty_line::Model> for PovertyLine {
+    fn from(m: entity::poverty_line::Model) -> Self {
+        PovertyLine {
+            year_be: m.year_be,
+            poverty_line: m.poverty_line,
+            poorest40_cut: m.poorest40_cut,
+            median: m.median,
+        }
+    }
+}

@@ -1,16 +1,18 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::types::{AuditAction, AuditEvent, AuditEventConnection};
+use super::{
+    service,
+    types::{AuditAction, AuditEvent, AuditEventConnection},
+};
 use crate::{
     auth::policy,
     error::ApiError,
     graphql::{
         context::services,
         node,
-        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
+        pagination::{Keyset, PageArgs},
     },
 };
 
@@ -52,43 +54,34 @@ impl AuditQuery {
     ) -> Result<AuditEventConnection> {
         let args = PageArgs::new(first, after, last, before)?;
         let f = filter.unwrap_or_default();
-        let mut select = audit_event::Entity::find();
-        if let Some(actor) = &f.actor_id {
-            let actor = node::decode_uuid(actor, "Account", "filter.actorId")?;
-            select = select.filter(audit_event::Column::ActorId.eq(actor));
-        }
-        if let Some(t) = &f.entity_type {
-            select = select.filter(audit_event::Column::EntityType.eq(t.as_str()));
-        }
-        if let Some(id) = &f.entity_id {
-            let (t, key) = node::decode(id)
-                .ok_or_else(|| ApiError::bad_input("filter.entityId", "not a valid id"))?;
-            select = select
-                .filter(audit_event::Column::EntityType.eq(t))
-                .filter(audit_event::Column::EntityId.eq(key));
-        }
-        if let Some(action) = f.action {
-            select = select
-                .filter(audit_event::Column::Action.eq(entity::enums::AuditAction::from(action)));
-        }
-        if let Some(from) = f.from {
-            select = select.filter(audit_event::Column::OccurredAt.gte(from));
-        }
-        if let Some(to) = f.to {
-            select = select.filter(audit_event::Column::OccurredAt.lt(to));
-        }
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
+        let actor_id = f
+            .actor_id
+            .as_ref()
+            .map(|a| node::decode_uuid(a, "Account", "filter.actorId"))
+            .transpose()?;
+        let entity = match &f.entity_id {
+            Some(id) => Some(
+                node::decode(id)
+                    .ok_or_else(|| ApiError::bad_input("filter.entityId", "not a valid id"))?,
+            ),
+            None => None,
+        };
+        let select = service::list(service::AuditListFilter {
+            actor_id,
+            entity_type: f.entity_type,
+            entity,
+            action: f.action.map(Into::into),
+            from: f.from,
+            to: f.to,
+        });
+        Ok(AuditEventConnection::of_select(
+            &services(ctx).db,
+            select,
             Keyset::uuid(audit_event::Column::Id).descending(),
             &args,
-        )
-        .await?;
-        Ok(AuditEventConnection::from_page(
-            page.map(AuditEvent),
+            AuditEvent,
             |e| e.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 }

@@ -1,7 +1,11 @@
 //! Writing and reading the append-only audit log.
+use chrono::DateTime;
 use chrono::Utc;
 use entity::{audit_event, enums::AuditAction, enums::StringList};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select,
+    Set,
+};
 use uuid::Uuid;
 
 use crate::{auth::AccountViewer, error::ApiResult};
@@ -100,4 +104,53 @@ pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> ApiResult
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// Audit events: the whole log for ADMIN (the only role admitted), nothing for anyone else.
+pub fn visible_audit_events(scope: &crate::auth::Scope) -> Select<audit_event::Entity> {
+    let condition = match scope {
+        crate::auth::Scope::All => Condition::all(),
+        _ => crate::auth::scope::nothing(),
+    };
+    audit_event::Entity::find().filter(condition)
+}
+
+/// Which events `auditEvents` lists.
+#[derive(Debug, Default)]
+pub struct AuditListFilter {
+    pub actor_id: Option<Uuid>,
+    pub entity_type: Option<String>,
+    /// (record type, record key) of one record.
+    pub entity: Option<(String, String)>,
+    pub action: Option<AuditAction>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The events a filter selects (unordered, unpaged).
+pub fn list(f: AuditListFilter) -> Select<audit_event::Entity> {
+    let mut select = audit_event::Entity::find();
+    if let Some(actor) = f.actor_id {
+        select = select.filter(audit_event::Column::ActorId.eq(actor));
+    }
+    if let Some(t) = &f.entity_type {
+        select = select.filter(audit_event::Column::EntityType.eq(t.as_str()));
+    }
+    if let Some((t, key)) = f.entity {
+        select = select
+            .filter(audit_event::Column::EntityType.eq(t))
+            .filter(audit_event::Column::EntityId.eq(key));
+    }
+    if let Some(action) = f.action {
+        select = select.filter(audit_event::Column::Action.eq(action));
+    }
+    if let Some(from) = f.from {
+        select = select.filter(audit_event::Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = f.to {
+        select = select.filter(audit_event::Column::OccurredAt.lt(to));
+    }
+    select
 }

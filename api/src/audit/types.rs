@@ -106,17 +106,11 @@ connection!(
     "audit events"
 );
 
-/// Audit events: the whole log for ADMIN (the only role admitted), nothing for anyone else.
-pub fn visible_audit_events(scope: &crate::auth::Scope) -> sea_orm::Select<audit_event::Entity> {
-    use sea_orm::{EntityTrait, QueryFilter};
-    let condition = match scope {
-        crate::auth::Scope::All => sea_orm::Condition::all(),
-        _ => crate::auth::scope::nothing(),
-    };
-    audit_event::Entity::find().filter(condition)
-}
-
-crate::by_id_loader!(AuditEventId, audit_event, visible_audit_events);
+crate::by_id_loader!(
+    AuditEventId,
+    audit_event,
+    crate::audit::service::visible_audit_events
+);
 crate::node_by_loader!(
     AuditEvent,
     "AuditEvent",

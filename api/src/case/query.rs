@@ -18,7 +18,7 @@ use crate::{
     graphql::{
         context::{account, scope, services},
         node,
-        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
+        pagination::{Keyset, PageArgs},
     },
 };
 
@@ -149,19 +149,15 @@ impl CaseQuery {
                     .transpose()?,
             },
         )?;
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
+        Ok(CaseConnection::of_select(
+            &services(ctx).db,
+            select,
             Keyset::uuid(entity::support_case::Column::Id),
             &args,
-        )
-        .await?;
-        Ok(CaseConnection::from_page(
-            page.map(Case),
+            Case,
             |c| c.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One case by id; null when there is none you may see.
@@ -204,19 +200,15 @@ impl CaseQuery {
                 overdue: f.overdue,
             },
         )?;
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
+        Ok(ReferralConnection::of_select(
+            &services(ctx).db,
+            select,
             Keyset::uuid(entity::referral::Column::Id),
             &args,
-        )
-        .await?;
-        Ok(ReferralConnection::from_page(
-            page.map(Referral),
+            Referral,
             |r| r.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One referral by id; null when there is none you may see.
@@ -262,19 +254,15 @@ impl CaseQuery {
                 delivered_to: f.delivered_to,
             },
         )?;
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
+        Ok(InterventionConnection::of_select(
+            &services(ctx).db,
+            select,
             Keyset::uuid(entity::intervention::Column::Id),
             &args,
-        )
-        .await?;
-        Ok(InterventionConnection::from_page(
-            page.map(Intervention),
+            Intervention,
             |i| i.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One intervention by id; null when there is none you may see.
@@ -315,19 +303,15 @@ impl CaseQuery {
                 by: f.mine.then(|| account(ctx).map(|a| a.id)).transpose()?,
             },
         )?;
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
+        Ok(VisitConnection::of_select(
+            &services(ctx).db,
+            select,
             Keyset::uuid(entity::visit::Column::Id),
             &args,
-        )
-        .await?;
-        Ok(VisitConnection::from_page(
-            page.map(Visit),
+            Visit,
             |v| v.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One visit by id; null when there is none in your areas.

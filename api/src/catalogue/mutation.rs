@@ -1,10 +1,10 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use entity::{enums::CapitalMinimums, service as svc, technology};
-use sea_orm::EntityTrait;
+use entity::enums::CapitalMinimums;
 
 use super::{
     service::{
-        ServiceFields, TechnologyFields, check_owner, provider_for, save_service, save_technology,
+        ServiceFields, TechnologyFields, check_owner, find_service, find_technology, provider_for,
+        save_entry,
     },
     types::{Service, ServiceCategory, Technology, TechnologySector},
 };
@@ -203,7 +203,7 @@ impl CatalogueMutation {
         let db = &services(ctx).db;
         let (agency, fields) = input.fields()?;
         let agency = provider_for(db, viewer(ctx), agency_of(agency)?).await?;
-        let model = save_technology(db, &actor(ctx)?, None, agency, fields).await?;
+        let model = save_entry(db, &actor(ctx)?, None, agency, fields).await?;
         Ok(TechnologyPayload {
             technology: Technology(model),
         })
@@ -219,18 +219,14 @@ impl CatalogueMutation {
     ) -> Result<TechnologyPayload> {
         let db = &services(ctx).db;
         let id = node::decode_uuid(&input.id, "Technology", "id")?;
-        let current = technology::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(ApiError::from)?
-            .ok_or(ApiError::NotFound("technology"))?;
+        let current = find_technology(db, id).await?;
         check_owner(viewer(ctx), current.agency_id)?;
         let (agency, fields) = input.technology.fields()?;
         let agency = match (viewer(ctx).is_admin(), agency_of(agency)?) {
             (true, Some(a)) => provider_for(db, viewer(ctx), Some(a)).await?,
             _ => current.agency_id,
         };
-        let model = save_technology(
+        let model = save_entry(
             db,
             &actor(ctx)?,
             Some((current, input.version)),
@@ -253,7 +249,7 @@ impl CatalogueMutation {
         let db = &services(ctx).db;
         let (agency, fields) = service_fields(input);
         let agency = provider_for(db, viewer(ctx), agency_of(agency)?).await?;
-        let model = save_service(db, &actor(ctx)?, None, agency, fields).await?;
+        let model = save_entry(db, &actor(ctx)?, None, agency, fields).await?;
         Ok(ServicePayload {
             service: Service(model),
         })
@@ -268,11 +264,7 @@ impl CatalogueMutation {
     ) -> Result<ServicePayload> {
         let db = &services(ctx).db;
         let id = node::decode_uuid(&input.id, "Service", "id")?;
-        let current = svc::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(ApiError::from)?
-            .ok_or(ApiError::NotFound("service"))?;
+        let current = find_service(db, id).await?;
         check_owner(viewer(ctx), current.agency_id).map_err(|e| match e {
             ApiError::NotFound(_) => ApiError::NotFound("service"),
             other => other,
@@ -282,7 +274,7 @@ impl CatalogueMutation {
             (true, Some(a)) => provider_for(db, viewer(ctx), Some(a)).await?,
             _ => current.agency_id,
         };
-        let model = save_service(
+        let model = save_entry(
             db,
             &actor(ctx)?,
             Some((current, input.version)),

@@ -1,12 +1,12 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::{service as svc, technology};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter,
-    sea_query::{Alias, Expr, ExprTrait},
-};
 
-use super::types::{
-    Service, ServiceCategory, ServiceConnection, Technology, TechnologyConnection, TechnologySector,
+use super::{
+    service,
+    types::{
+        Service, ServiceCategory, ServiceConnection, Technology, TechnologyConnection,
+        TechnologySector,
+    },
 };
 use crate::{
     assessment::types::Capital,
@@ -15,11 +15,15 @@ use crate::{
     graphql::{
         context::services,
         node,
-        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
-        search::contains,
+        pagination::{Keyset, PageArgs},
     },
-    money,
 };
+
+/// The `agencyId` of a filter.
+fn agency_filter(id: Option<&ID>) -> Result<Option<uuid::Uuid>, ApiError> {
+    id.map(|a| node::decode_uuid(a, "Agency", "filter.agencyId"))
+        .transpose()
+}
 
 /// Filters for `technologies`.
 #[derive(InputObject, Default)]
@@ -59,33 +63,6 @@ pub struct ServiceFilter {
     pub active: bool,
 }
 
-/// The JSON text of a list column (PostgreSQL has no LIKE on `json`; SQLite ignores the cast).
-fn as_text<C: ColumnTrait>(col: C) -> Expr {
-    Expr::col(col).cast_as(Alias::new("TEXT"))
-}
-
-/// JSON string lists are stored as `["A","B"]`; `"A"` with its quotes is a safe substring test
-/// for values that are upper-case identifiers or digit codes.
-fn json_list_contains<C: ColumnTrait>(col: C, value: &str) -> Condition {
-    Condition::all().add(as_text(col).like(format!("%\"{value}\"%")))
-}
-
-/// Area suitability: an empty list, or any prefix of `code` listed.
-fn suits_area<C: ColumnTrait + Copy>(
-    col: C,
-    code: &str,
-    field: &str,
-) -> Result<Condition, ApiError> {
-    if !matches!(code.len(), 2 | 4 | 6 | 8) || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(ApiError::bad_input(field, "not a DOPA area code"));
-    }
-    let mut cond = Condition::any().add(as_text(col).eq("[]"));
-    for n in (2..=code.len()).step_by(2) {
-        cond = cond.add(json_list_contains(col, &code[..n]));
-    }
-    Ok(cond)
-}
-
 #[derive(Default)]
 pub struct CatalogueQuery;
 
@@ -110,55 +87,25 @@ impl CatalogueQuery {
             active: true,
             ..Default::default()
         });
-        let mut select = technology::Entity::find().filter(technology::Column::Active.eq(f.active));
-        if let Some(c) = f.capital {
-            let name = sea_orm::ActiveEnum::to_value(&entity::enums::Capital::from(c));
-            select = select.filter(json_list_contains(
-                technology::Column::CapitalsRaised,
-                &name,
-            ));
-        }
-        if let Some(s) = f.sector {
-            select = select
-                .filter(technology::Column::Sector.eq(entity::enums::TechnologySector::from(s)));
-        }
-        if let Some(code) = f.area_code.as_deref() {
-            select = select.filter(suits_area(
-                technology::Column::SuitableAreas,
-                code.trim(),
-                "filter.areaCode",
-            )?);
-        }
-        if let Some(max) = f.max_unit_cost {
-            money::whole_baht("filter.maxUnitCost", max, money::UNIT_COST)?;
-            select = select.filter(technology::Column::UnitCostBaht.lte(max));
-        }
-        if let Some(min) = f.min_readiness_level {
-            select = select.filter(technology::Column::ReadinessLevel.gte(min));
-        }
-        if let Some(agency) = &f.agency_id {
-            select = select.filter(technology::Column::AgencyId.eq(node::decode_uuid(
-                agency,
-                "Agency",
-                "filter.agencyId",
-            )?));
-        }
-        if let Some(search) = f.search.as_deref().filter(|s| !s.trim().is_empty()) {
-            select = select.filter(contains([technology::Column::Name], search));
-        }
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
+        let select = service::technologies(service::TechnologyListFilter {
+            capital: f.capital.map(Into::into),
+            sector: f.sector.map(Into::into),
+            area_code: f.area_code,
+            max_unit_cost: f.max_unit_cost,
+            min_readiness_level: f.min_readiness_level,
+            agency_id: agency_filter(f.agency_id.as_ref())?,
+            active: f.active,
+            search: f.search,
+        })?;
+        Ok(TechnologyConnection::of_select(
+            &services(ctx).db,
+            select,
             Keyset::uuid(technology::Column::Id),
             &args,
-        )
-        .await?;
-        Ok(TechnologyConnection::from_page(
-            page.map(Technology),
+            Technology,
             |t| t.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One technology by id.
@@ -190,35 +137,21 @@ impl CatalogueQuery {
             active: true,
             ..Default::default()
         });
-        let mut select = svc::Entity::find().filter(svc::Column::Active.eq(f.active));
-        if let Some(c) = f.category {
-            select =
-                select.filter(svc::Column::Category.eq(entity::enums::ServiceCategory::from(c)));
-        }
-        if let Some(c) = f.capital {
-            let name = sea_orm::ActiveEnum::to_value(&entity::enums::Capital::from(c));
-            select = select.filter(json_list_contains(svc::Column::TargetCapitals, &name));
-        }
-        if let Some(code) = f.area_code.as_deref() {
-            select = select.filter(suits_area(
-                svc::Column::Coverage,
-                code.trim(),
-                "filter.areaCode",
-            )?);
-        }
-        if let Some(agency) = &f.agency_id {
-            select = select.filter(svc::Column::AgencyId.eq(node::decode_uuid(
-                agency,
-                "Agency",
-                "filter.agencyId",
-            )?));
-        }
-        let db = &services(ctx).db;
-        let page = fetch_page(db, select.clone(), Keyset::uuid(svc::Column::Id), &args).await?;
-        Ok(ServiceConnection::from_page(
-            page.map(Service),
+        let select = service::services(service::ServiceListFilter {
+            category: f.category.map(Into::into),
+            capital: f.capital.map(Into::into),
+            area_code: f.area_code,
+            agency_id: agency_filter(f.agency_id.as_ref())?,
+            active: f.active,
+        })?;
+        Ok(ServiceConnection::of_select(
+            &services(ctx).db,
+            select,
+            Keyset::uuid(svc::Column::Id),
+            &args,
+            Service,
             |s| s.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 }

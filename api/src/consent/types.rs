@@ -8,11 +8,7 @@ use crate::{
         types::{Agency, AgencyType},
     },
     connection,
-    graphql::{
-        context::loader,
-        node,
-        pagination::{PageArgs, TotalCount},
-    },
+    graphql::{context::loader, node, pagination::PageArgs},
 };
 
 /// What a consent allows data to be used for.
@@ -159,17 +155,17 @@ impl ConsentsOfHousehold {
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<ConsentConnection> {
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(super::loader::ConsentsOf {
+        ConsentConnection::of_children(
+            ctx,
+            super::loader::ConsentsOf {
                 parent: self.0.id,
                 page,
-            })
-            .await?;
-        Ok(ConsentConnection::from_page(
-            rows.unwrap_or_default().map(Consent),
+            },
+            super::loader::ConsentCount(self.0.id),
+            Consent,
             |c| c.0.id.to_string(),
-            TotalCount::of_loader(super::loader::ConsentCount(self.0.id)),
-        ))
+        )
+        .await
     }
 }
 

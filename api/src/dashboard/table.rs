@@ -164,62 +164,70 @@ impl AreaCells {
         }
     }
 
-    // A part counts towards its total only when it is a known part (so the `if` inside arms).
-    #[allow(clippy::collapsible_match)]
     fn add(&mut self, layout: &Layout, period: &Period, row: &RollupRow) {
-        let mut bump = |name: &str| {
-            if let Some(c) = layout.col(name) {
-                self.values[c] += row.n;
-                true
-            } else {
-                false
+        // Counts the row in `part`; in `total` too, but only when `part` is a known part.
+        let mut count = |part: &str, total: Option<&str>| {
+            let Some(c) = layout.col(part) else {
+                return false;
+            };
+            self.values[c] += row.n;
+            if let Some(t) = total.and_then(|t| layout.col(t)) {
+                self.values[t] += row.n;
             }
+            true
         };
         let in_period = |month: &str| {
             month >= period.first_month().as_str() && month <= period.last_month().as_str()
         };
         match row.metric.as_str() {
             metric::HOUSEHOLDS => {
-                if bump(&format!("households.{}", row.bucket)) {
-                    bump("households.total");
-                }
+                count(
+                    &format!("households.{}", row.bucket),
+                    Some("households.total"),
+                );
             }
             metric::LADDER => {
-                if bump(&format!("ladder.{}", row.bucket)) && row.bucket.starts_with("OVERALL.") {
-                    bump("ladder.assessed");
-                }
+                count(
+                    &format!("ladder.{}", row.bucket),
+                    row.bucket
+                        .starts_with("OVERALL.")
+                        .then_some("ladder.assessed"),
+                );
             }
             metric::INCOME => {
-                bump(&format!("income.{}", row.bucket));
+                count(&format!("income.{}", row.bucket), None);
             }
             metric::MATCHES => {
-                if bump(&format!("matches.{}", row.bucket)) {
-                    bump("matches.total");
-                }
+                count(&format!("matches.{}", row.bucket), Some("matches.total"));
             }
             metric::MATCH_TECHNOLOGY => {
-                bump(&format!("technology.{}.matches", row.bucket));
+                count(&format!("technology.{}.matches", row.bucket), None);
             }
             metric::MATCH_TECHNOLOGY_ADOPTED => {
-                bump(&format!("technology.{}.adopted", row.bucket));
+                count(&format!("technology.{}.adopted", row.bucket), None);
             }
             metric::REFERRALS => {
-                if bump(&format!("referrals.{}", row.bucket)) {
-                    bump("referrals.total");
-                }
+                count(
+                    &format!("referrals.{}", row.bucket),
+                    Some("referrals.total"),
+                );
             }
             metric::REFERRALS_OPEN_DUE => {
                 let due = NaiveDate::parse_from_str(&row.bucket, "%Y-%m-%d").ok();
                 if due.is_some_and(|d| d < period.today) {
-                    bump("referrals.overdue");
+                    count("referrals.overdue", None);
                 }
             }
             metric::INTERVENTIONS => {
                 let Some((kind, month)) = row.bucket.split_once('.') else {
                     return;
                 };
-                if in_period(month) && bump(&format!("interventions.{kind}")) {
-                    bump("interventions.total");
+                if in_period(month)
+                    && count(
+                        &format!("interventions.{kind}"),
+                        Some("interventions.total"),
+                    )
+                {
                     let keys = Layout::delivery_keys();
                     for (i, key) in keys.iter().enumerate() {
                         if key.is_none_or(|k| db(k) == kind) {
@@ -230,13 +238,13 @@ impl AreaCells {
                 }
             }
             metric::GRADUATIONS if in_period(&row.bucket) => {
-                bump("graduations");
+                count("graduations", None);
             }
             metric::RELAPSES if in_period(&row.bucket) => {
-                bump("relapses");
+                count("relapses", None);
             }
             metric::RELAPSE_RISKS if in_period(&row.bucket) => {
-                bump("relapseRisks");
+                count("relapseRisks", None);
             }
             _ => {}
         }

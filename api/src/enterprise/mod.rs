@@ -1,4 +1,6 @@
 //! Enterprises in value chains and the households that produce for, work at or supply them.
-pub mod graphql;
 pub mod loader;
+pub mod mutation;
+pub mod query;
 pub mod service;
+pub mod types;

@@ -94,6 +94,19 @@ pub struct NewLink {
 /// ANALYST without area scopes, see all: an enterprise is community-level, a group not a
 /// household). Agency staff see none: enterprises are not among an agency's records
 /// (DOMAIN.md, roles). Its links name households: `visible_links`, none for ANALYST.
+/// The visible enterprises under an area prefix (all visible ones without it), unordered.
+pub fn list_enterprises(
+    scope: &Scope,
+    area_code: Option<&str>,
+) -> ApiResult<Select<enterprise::Entity>> {
+    let mut select = visible_enterprises(scope);
+    if let Some(code) = area_code {
+        let prefix = crate::area::prefix::DopaPrefix::parse(code, "areaCode")?;
+        select = select.filter(enterprise::Column::AreaCode.like(prefix.pattern()));
+    }
+    Ok(select)
+}
+
 pub fn visible_enterprises(scope: &Scope) -> Select<enterprise::Entity> {
     enterprise::Entity::find().filter(scope.condition(enterprise::Column::AreaCode, None))
 }

@@ -454,10 +454,34 @@ macro_rules! connection {
         }
 
         impl $conn {
+            /// A top-level list: one page of `select` (which already carries the scope and
+            /// the filters) in `keyset` order, `totalCount` from the same select (counted only
+            /// when asked); `wrap` makes each row a node, `cursor` gives its sort key.
+            pub async fn of_select<E>(
+                db: &sea_orm::DatabaseConnection,
+                select: sea_orm::Select<E>,
+                keyset: $crate::graphql::pagination::Keyset<E::Column>,
+                args: &$crate::graphql::pagination::PageArgs,
+                wrap: impl FnMut(E::Model) -> $node,
+                cursor: impl Fn(&$node) -> String,
+            ) -> $crate::error::ApiResult<Self>
+            where
+                E: sea_orm::EntityTrait,
+                E::Model: sea_orm::FromQueryResult + Sized + Send + Sync,
+            {
+                let page =
+                    $crate::graphql::pagination::fetch_page(db, select.clone(), keyset, args)
+                        .await?;
+                Ok(Self::from_page(
+                    page.map(wrap),
+                    cursor,
+                    $crate::graphql::pagination::TotalCount::of_select(db, select),
+                ))
+            }
+
             /// The connection of one parent's children: the page through the request's
             /// DataLoader (`key`, one statement for all parents of a batch), `totalCount`
             /// through `count` (one `GROUP BY`, only when asked).
-            #[allow(dead_code)]
             pub async fn of_children<K, C, M>(
                 ctx: &async_graphql::Context<'_>,
                 key: K,

@@ -71,3 +71,12 @@ child_page_loader!(
     Id,
     visible_matches
 );
+
+child_page_loader!(
+    MatchesOfRun,
+    RunMatchCount,
+    r#match,
+    RunId,
+    Id,
+    visible_matches
+);

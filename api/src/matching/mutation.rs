@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::{
-    service::{RunInput, Scoring, run_matching, suggest_match, transition_match},
+    service::{MatchMove, RunInput, Scoring, run_matching, suggest_match, transition_match},
     types::{Match, MatchStatus, MatchingRun},
 };
 use crate::{
@@ -111,9 +111,11 @@ impl MatchingMutation {
             &actor(ctx)?,
             id,
             input.version,
-            input.to.into(),
-            input.reason,
-            follow_up,
+            MatchMove {
+                to: input.to.into(),
+                reason: input.reason,
+                follow_up_income_satang: follow_up,
+            },
         )
         .await?;
         Ok(MatchPayload { r#match: Match(m) })

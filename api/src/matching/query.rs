@@ -1,9 +1,8 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::r#match as matches;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use super::{
-    service::{Scoring, recommend_services, recommend_technologies, visible_matches},
+    service::{MatchListFilter, Scoring, list_matches, recommend_services, recommend_technologies},
     types::{
         Match, MatchConnection, MatchStatus, MatchingRun, Reason, ServiceRecommendation,
         TechnologyRecommendation,
@@ -16,7 +15,7 @@ use crate::{
     graphql::{
         context::{scope, services},
         node,
-        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
+        pagination::{Keyset, PageArgs},
     },
 };
 
@@ -118,46 +117,34 @@ impl MatchingQuery {
     ) -> Result<MatchConnection> {
         let args = PageArgs::new(first, after, last, before)?;
         let f = filter.unwrap_or_default();
-        let mut select = visible_matches(&scope(ctx));
-        if !f.status.is_empty() {
-            let st: Vec<entity::enums::MatchStatus> =
-                f.status.into_iter().map(Into::into).collect();
-            select = select.filter(matches::Column::Status.is_in(st));
-        }
-        if let Some(t) = &f.technology_id {
-            select = select.filter(matches::Column::TechnologyId.eq(node::decode_uuid(
-                t,
-                "Technology",
-                "filter.technologyId",
-            )?));
-        }
-        if let Some(h) = &f.household_id {
-            select = select.filter(matches::Column::HouseholdId.eq(node::decode_uuid(
-                h,
-                "Household",
-                "filter.householdId",
-            )?));
-        }
-        if let Some(code) = f.area_code.as_deref().map(str::trim) {
-            if code.is_empty() || code.len() > 8 || !code.chars().all(|c| c.is_ascii_digit()) {
-                return Err(
-                    ApiError::bad_input("filter.areaCode", "not a DOPA code prefix").into(),
-                );
-            }
-            let in_area = entity::household::Entity::find()
-                .select_only()
-                .column(entity::household::Column::Id)
-                .filter(entity::household::Column::VillageCode.like(format!("{code}%")))
-                .into_query();
-            select = select.filter(matches::Column::HouseholdId.in_subquery(in_area));
-        }
-        let db = &services(ctx).db;
-        let page = fetch_page(db, select.clone(), Keyset::uuid(matches::Column::Id), &args).await?;
-        Ok(MatchConnection::from_page(
-            page.map(Match),
+        let technology_id = f
+            .technology_id
+            .as_ref()
+            .map(|t| node::decode_uuid(t, "Technology", "filter.technologyId"))
+            .transpose()?;
+        let household_id = f
+            .household_id
+            .as_ref()
+            .map(|h| node::decode_uuid(h, "Household", "filter.householdId"))
+            .transpose()?;
+        let select = list_matches(
+            &scope(ctx),
+            MatchListFilter {
+                area_code: f.area_code,
+                status: f.status.into_iter().map(Into::into).collect(),
+                technology_id,
+                household_id,
+            },
+        )?;
+        Ok(MatchConnection::of_select(
+            &services(ctx).db,
+            select,
+            Keyset::uuid(matches::Column::Id),
+            &args,
+            Match,
             |m| m.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 
     /// A matching run (ADMIN, COORDINATOR of its area).

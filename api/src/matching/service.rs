@@ -305,6 +305,46 @@ pub fn visible_matches(scope: &Scope) -> Select<matches::Entity> {
     }
 }
 
+/// Matching runs in the viewer's areas.
+pub fn visible_runs(scope: &Scope) -> Select<matching_run::Entity> {
+    matching_run::Entity::find().filter(scope.condition(matching_run::Column::AreaCode, None))
+}
+
+/// Which matches `matches` lists (within what the viewer may see).
+#[derive(Debug, Default)]
+pub struct MatchListFilter {
+    /// Households under this DOPA prefix.
+    pub area_code: Option<String>,
+    /// Only these states (none: all).
+    pub status: Vec<MatchStatus>,
+    pub technology_id: Option<Uuid>,
+    pub household_id: Option<Uuid>,
+}
+
+/// The visible matches a filter selects (unordered, unpaged).
+pub fn list_matches(scope: &Scope, f: MatchListFilter) -> ApiResult<Select<matches::Entity>> {
+    let mut select = visible_matches(scope);
+    if !f.status.is_empty() {
+        select = select.filter(matches::Column::Status.is_in(f.status));
+    }
+    if let Some(t) = f.technology_id {
+        select = select.filter(matches::Column::TechnologyId.eq(t));
+    }
+    if let Some(h) = f.household_id {
+        select = select.filter(matches::Column::HouseholdId.eq(h));
+    }
+    if let Some(code) = f.area_code.as_deref() {
+        let prefix = crate::area::prefix::DopaPrefix::parse(code, "filter.areaCode")?;
+        let in_area = household::Entity::find()
+            .select_only()
+            .column(household::Column::Id)
+            .filter(household::Column::VillageCode.like(prefix.pattern()))
+            .into_query();
+        select = select.filter(matches::Column::HouseholdId.in_subquery(in_area));
+    }
+    Ok(select)
+}
+
 async fn record_match_event(
     conn: &impl ConnectionTrait,
     match_id: Uuid,
@@ -409,20 +449,30 @@ pub async fn suggest_match(
         .ok_or(ApiError::NotFound("match"))
 }
 
+/// Where `transition_match` moves a match: the new state, why, and a follow-up income.
+#[derive(Debug, Clone)]
+pub struct MatchMove {
+    pub to: MatchStatus,
+    pub reason: Option<String>,
+    pub follow_up_income_satang: Option<i64>,
+}
+
 /// Moves a match. COORDINATOR (household in scope) and the delivering agency's staff may; at
 /// ACCEPTED the household's current income becomes the baseline; a follow-up income may be
 /// recorded at ADOPTED and SUSTAINED.
-#[allow(clippy::too_many_arguments)]
 pub async fn transition_match(
     db: &DatabaseConnection,
     scope: &Scope,
     actor: &Actor,
     id: Uuid,
     version: i32,
-    to: MatchStatus,
-    reason: Option<String>,
-    follow_up_income_satang: Option<i64>,
+    change: MatchMove,
 ) -> ApiResult<matches::Model> {
+    let MatchMove {
+        to,
+        reason,
+        follow_up_income_satang,
+    } = change;
     let current = visible_matches(scope)
         .filter(matches::Column::Id.eq(id))
         .one(db)

@@ -6,7 +6,7 @@ use crate::{
     auth::policy::identifying,
     catalogue::types::{Service, Technology},
     connection,
-    graphql::pagination::{PageArgs, TotalCount},
+    graphql::pagination::PageArgs,
     graphql::{context::loader, node},
     household::{loader::HouseholdId, types::Household},
 };
@@ -301,18 +301,19 @@ impl MatchingRun {
         #[graphql(desc = "Page size from the end (1–100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to end before.")] before: Option<String>,
     ) -> Result<MatchConnection> {
-        use crate::graphql::pagination::{Keyset, PageArgs, TotalCount, fetch_page};
-        use sea_orm::{ColumnTrait, QueryFilter};
-        let args = PageArgs::new(first, after, last, before)?;
-        let select = super::service::visible_matches(&crate::graphql::context::scope(ctx))
-            .filter(matches::Column::RunId.eq(self.0.id));
-        let db = &crate::graphql::context::services(ctx).db;
-        let page = fetch_page(db, select.clone(), Keyset::uuid(matches::Column::Id), &args).await?;
-        Ok(MatchConnection::from_page(
-            page.map(Match),
+        use super::loader::{MatchesOfRun, RunMatchCount};
+        let page = crate::graphql::pagination::PageArgs::new(first, after, last, before)?;
+        MatchConnection::of_children(
+            ctx,
+            MatchesOfRun {
+                parent: self.0.id,
+                page,
+            },
+            RunMatchCount(self.0.id),
+            Match,
             |m| m.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await
     }
 
     /// When it ran.
@@ -339,27 +340,21 @@ impl MatchesOfHousehold {
     ) -> Result<MatchConnection> {
         use super::loader::{MatchCount, MatchesOf};
         let page = PageArgs::new(first, after, last, before)?;
-        let rows = loader(ctx)
-            .load_one(MatchesOf {
+        MatchConnection::of_children(
+            ctx,
+            MatchesOf {
                 parent: self.0.id,
                 page,
-            })
-            .await?;
-        Ok(MatchConnection::from_page(
-            rows.unwrap_or_default().map(Match),
+            },
+            MatchCount(self.0.id),
+            Match,
             |m| m.0.id.to_string(),
-            TotalCount::of_loader(MatchCount(self.0.id)),
-        ))
+        )
+        .await
     }
 }
 
-/// Matching runs in the viewer's areas.
-pub fn visible_runs(scope: &crate::auth::Scope) -> sea_orm::Select<matching_run::Entity> {
-    use sea_orm::{EntityTrait, QueryFilter};
-    matching_run::Entity::find().filter(scope.condition(matching_run::Column::AreaCode, None))
-}
-
-crate::by_id_loader!(MatchingRunId, matching_run, visible_runs);
+crate::by_id_loader!(MatchingRunId, matching_run, super::service::visible_runs);
 crate::node_by_loader!(
     Match,
     "Match",

@@ -1,7 +1,5 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::NaiveDate;
-use entity::household;
-use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::{
     compute::{self, Criteria},
@@ -16,10 +14,10 @@ use crate::{
     graphql::{
         context::{scope, services},
         node,
-        pagination::{Page, PageArgs, TotalCount},
+        pagination::{PageArgs, TotalCount},
         schema::Household,
     },
-    household::{service::visible_households, types::HouseholdConnection},
+    household::types::HouseholdConnection,
 };
 
 #[derive(Default)]
@@ -55,7 +53,10 @@ impl MobilityQuery {
     /// The households behind any figure of `mobility` (same arguments, then the figure's
     /// filters), oldest id first. Without filters: the reassessed households. Same roles as
     /// `mobility`.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each GraphQL argument of the field is one parameter of its resolver"
+    )]
     #[graphql(
         guard = "policy::FIELD_STAFF",
         complexity = "PageArgs::complexity(first, last, child_complexity)"
@@ -112,65 +113,13 @@ impl MobilityQuery {
             kind: intervention_kind.map(Into::into),
             technology: technology.map(|t| (t, group.map_or(compute::Group::Adopters, Into::into))),
         };
-        let s = services(ctx);
-        let scope = scope(ctx);
-        let facts = service::area_facts(&s.db, &scope, &period).await?;
-        let ids = compute::select(&facts, &criteria);
-        let total = ids.len() as u64;
-        let (page_ids, has_next, has_previous) = page_of(&ids, &args)?;
-        let mut rows = if page_ids.is_empty() {
-            Vec::new()
-        } else {
-            visible_households(&scope)
-                .filter(household::Column::Id.is_in(page_ids.iter().copied()))
-                .all(&s.db)
-                .await
-                .map_err(ApiError::from)?
-        };
-        rows.sort_by_key(|h| page_ids.iter().position(|id| *id == h.id));
+        let (page, total) =
+            service::households_behind(&services(ctx).db, &scope(ctx), &period, &criteria, &args)
+                .await?;
         Ok(HouseholdConnection::from_page(
-            Page {
-                items: rows.into_iter().map(Household::new).collect(),
-                has_next,
-                has_previous,
-            },
+            page.map(Household::new),
             |h| h.model().id.to_string(),
             TotalCount::new(move |_| Box::pin(async move { Ok(total) })),
-        ))
-    }
-}
-
-/// One page of ascending ids, keyset on the id (as `fetch_page` pages a list).
-fn page_of(ids: &[uuid::Uuid], args: &PageArgs) -> Result<(Vec<uuid::Uuid>, bool, bool), ApiError> {
-    let field = if args.backward { "before" } else { "after" };
-    let cursor = args
-        .cursor
-        .as_deref()
-        .map(|c| {
-            uuid::Uuid::parse_str(c)
-                .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid cursor")))
-        })
-        .transpose()?;
-    let limit = args.limit as usize;
-    if args.backward {
-        let upto: Vec<uuid::Uuid> = ids
-            .iter()
-            .copied()
-            .filter(|id| cursor.is_none_or(|c| *id < c))
-            .collect();
-        let start = upto.len().saturating_sub(limit);
-        Ok((upto[start..].to_vec(), cursor.is_some(), start > 0))
-    } else {
-        let after: Vec<uuid::Uuid> = ids
-            .iter()
-            .copied()
-            .filter(|id| cursor.is_none_or(|c| *id > c))
-            .collect();
-        let more = after.len() > limit;
-        Ok((
-            after.into_iter().take(limit).collect(),
-            more,
-            cursor.is_some(),
         ))
     }
 }

@@ -21,6 +21,7 @@ use crate::{
     case::service::visible_interventions,
     error::{ApiError, ApiResult},
     graduation::service::COUNTING,
+    graphql::pagination::{Page, PageArgs},
     household::service::visible_households,
     matching::service::visible_matches,
 };
@@ -194,4 +195,71 @@ pub async fn province_evidence(
     let inputs = load_inputs(db, &Scope::All, &area, today, false).await?;
     let facts = compute::facts(inputs, Some(since), Some(today));
     Ok((since, compute::by_technology(&facts)))
+}
+
+/// The visible households behind a figure of `mobility` (`criteria` over the area's facts),
+/// one page of them by ascending id, and how many there are in all.
+pub async fn households_behind(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    period: &Period,
+    criteria: &compute::Criteria,
+    args: &PageArgs,
+) -> ApiResult<(Page<household::Model>, u64)> {
+    let facts = area_facts(db, scope, period).await?;
+    let ids = compute::select(&facts, criteria);
+    let total = ids.len() as u64;
+    let (page_ids, has_next, has_previous) = page_of(&ids, args)?;
+    let mut rows = if page_ids.is_empty() {
+        Vec::new()
+    } else {
+        visible_households(scope)
+            .filter(household::Column::Id.is_in(page_ids.iter().copied()))
+            .all(db)
+            .await?
+    };
+    rows.sort_by_key(|h| page_ids.iter().position(|id| *id == h.id));
+    Ok((
+        Page {
+            items: rows,
+            has_next,
+            has_previous,
+        },
+        total,
+    ))
+}
+
+/// One page of ascending ids, keyset on the id (as `fetch_page` pages a list).
+fn page_of(ids: &[Uuid], args: &PageArgs) -> ApiResult<(Vec<Uuid>, bool, bool)> {
+    let field = if args.backward { "before" } else { "after" };
+    let cursor = args
+        .cursor
+        .as_deref()
+        .map(|c| {
+            Uuid::parse_str(c)
+                .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid cursor")))
+        })
+        .transpose()?;
+    let limit = args.limit as usize;
+    if args.backward {
+        let upto: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| cursor.is_none_or(|c| *id < c))
+            .collect();
+        let start = upto.len().saturating_sub(limit);
+        Ok((upto[start..].to_vec(), cursor.is_some(), start > 0))
+    } else {
+        let after: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| cursor.is_none_or(|c| *id > c))
+            .collect();
+        let more = after.len() > limit;
+        Ok((
+            after.into_iter().take(limit).collect(),
+            more,
+            cursor.is_some(),
+        ))
+    }
 }
