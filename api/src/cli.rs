@@ -196,8 +196,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     agency_id,
                 },
             )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            .await?;
             println!(
                 "created account {} ({:?}) with id {}",
                 account.login, account.role, account.id
@@ -210,9 +209,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             db::prepare(&db).await?;
             let reader = std::fs::File::open(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let result = import_areas(&db, std::io::BufReader::new(reader))
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            let result = import_areas(&db, std::io::BufReader::new(reader)).await?;
             for (line, reason) in &result.rejected {
                 eprintln!("line {line}: {reason}");
             }
@@ -259,8 +256,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     ..DemoOptions::default()
                 },
             )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            .await?;
             let t = summary.import;
             println!(
                 "villages: {} created; households: {} created, {} already there; {} lifecycle \
@@ -465,7 +461,7 @@ async fn import_households_file(
         Ok(totals) => totals,
         Err(e) => {
             eprintln!("stopped: {}", summary_line(&last, started));
-            anyhow::bail!("{}", describe(&e));
+            return Err(e.into());
         }
     };
     println!("{}", summary_line(&totals, started));
@@ -486,11 +482,4 @@ fn summary_line(t: &ImportTotals, started: Instant) -> String {
         t.rows,
         t.households as f64 / secs.max(0.001)
     )
-}
-
-fn describe(e: &crate::error::ApiError) -> String {
-    match e {
-        crate::error::ApiError::BadUserInput { field, message } => format!("{field}: {message}"),
-        other => other.message(),
-    }
 }

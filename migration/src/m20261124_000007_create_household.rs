@@ -3,8 +3,10 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-// Iden names mirror the column names, so `HouseholdSize` keeps its prefix.
-#[allow(clippy::enum_variant_names)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "Iden names mirror the column names, so `HouseholdSize` keeps its prefix"
+)]
 #[derive(DeriveIden)]
 enum Household {
     Table,

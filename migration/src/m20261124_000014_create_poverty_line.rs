@@ -6,8 +6,10 @@ pub struct Migration;
 /// Income ladder by Buddhist-era year, baht per person per month: at or below
 /// `poverty_line` is below the poverty line; up to `poorest_40_cut`, below the poorest-40% cut;
 /// up to `median`, below the median; above that, above the median.
-// Iden names mirror the column names: the table and its `poverty_line` column share a name.
-#[allow(clippy::enum_variant_names)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "Iden names mirror the column names: the table and its `poverty_line` column share a name"
+)]
 #[derive(DeriveIden)]
 enum PovertyLine {
     Table,

@@ -5,8 +5,10 @@ pub struct Migration;
 
 /// A scheduled or completed contact with a household (home visit, phone call …), possibly
 /// part of a case and possibly producing an assessment.
-// Iden names mirror the column names, so `VisitType` keeps its prefix.
-#[allow(clippy::enum_variant_names)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "Iden names mirror the column names, so `VisitType` keeps its prefix"
+)]
 #[derive(DeriveIden)]
 enum Visit {
     Table,

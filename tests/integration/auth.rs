@@ -494,3 +494,21 @@ async fn a_rotated_key_keeps_verifying_tokens_signed_with_the_previous_one() {
     let (old_token, _) = old_keys.issue(claims.sub, claims.sid);
     assert_eq!(app.gql(Some(&old_token), ME, json!({})).await.status, 200);
 }
+
+#[actix_web::test]
+async fn a_token_check_that_fails_inside_the_server_is_500_not_503() {
+    let app = TestApp::spawn().await;
+    let user = app.client(Role::Admin).await;
+    // The database answers, but the session table is gone: a fault of ours, not an outage.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("ALTER TABLE auth_session RENAME TO auth_session_gone")
+        .await
+        .unwrap();
+    let res = app.gql(Some(&user.token), ME, json!({})).await;
+    assert_eq!(res.status, 500, "{}", res.body);
+    res.assert_error("INTERNAL_SERVER_ERROR", None);
+    assert_eq!(res.message(), "internal error");
+    assert!(res.headers.get("retry-after").is_none());
+    assert!(!app.state.services.db_health.is_down());
+}

@@ -219,3 +219,28 @@ async fn households_stream_de_identified_over_several_pages_in_scope() {
                 && e["entityType"] == "Household")
     );
 }
+
+#[actix_web::test]
+async fn an_export_that_fails_inside_the_server_is_500_with_the_generic_json_error() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let admin = app.client(Role::Admin).await;
+    app.db
+        .execute_unprepared("ALTER TABLE auth_session RENAME TO auth_session_gone")
+        .await
+        .unwrap();
+    let (status, ct, body) = get(
+        &app,
+        Some(&admin.token),
+        "/export/dashboard.csv?areaCode=52",
+    )
+    .await;
+    assert_eq!(status, 500, "{body}");
+    assert!(ct.starts_with("application/json"), "{ct}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "INTERNAL_SERVER_ERROR"
+    );
+    assert_eq!(body["errors"][0]["message"], "internal error");
+}

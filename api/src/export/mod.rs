@@ -6,11 +6,7 @@
 //! See docs/dashboards.md.
 use std::collections::HashMap;
 
-use actix_web::{
-    HttpMessage, HttpRequest, HttpResponse,
-    http::{StatusCode, header},
-    web,
-};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, http::header, web};
 use chrono::NaiveDate;
 use entity::{
     assessment,
@@ -38,32 +34,9 @@ pub const PAGE: u64 = 500;
 
 const CSV: &str = "text/csv; charset=utf-8";
 
-/// The API's JSON error with the status its code calls for.
+/// The API's JSON error with the status its code calls for (`ApiError::http_response`).
 fn error(err: ApiError) -> HttpResponse {
-    let status = match err.code() {
-        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
-        "FORBIDDEN" => StatusCode::FORBIDDEN,
-        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
-        "NOT_FOUND" => StatusCode::NOT_FOUND,
-        crate::error::SERVICE_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if let ApiError::Internal(cause) = &err {
-        tracing::error!(error = %cause, "export failed");
-    }
-    let mut extensions = serde_json::json!({ "code": err.code() });
-    if let ApiError::BadUserInput { field, .. } = &err {
-        extensions["field"] = field.as_str().into();
-    }
-    let mut builder = HttpResponse::build(status);
-    if status == StatusCode::UNAUTHORIZED {
-        builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-    }
-    builder
-        .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
-        .json(serde_json::json!({
-            "errors": [{ "message": err.message(), "extensions": extensions }]
-        }))
+    err.http_response("application/json")
 }
 
 /// The signed-in caller, exactly as `/graphql` resolves it (revoked sessions refused).
@@ -332,9 +305,10 @@ pub async fn households_csv(req: HttpRequest, state: web::Data<AppState>) -> Htt
             match page(&db, &scope, area.as_ref(), &statuses, after).await {
                 Ok((bytes, next)) => Some((Ok(bytes), (next, false))),
                 Err(err) => {
-                    if let ApiError::Internal(cause) | ApiError::Unavailable(cause) = &err {
-                        tracing::error!(error = %cause, "households export stopped");
-                    }
+                    // The status line has gone out: the cause goes to the log and the
+                    // client sees a broken transfer.
+                    err.log_cause();
+                    tracing::error!(code = err.code(), "households export stopped");
                     Some((
                         Err(actix_web::error::ErrorInternalServerError("export failed")),
                         (None, false),

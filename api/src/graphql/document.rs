@@ -26,7 +26,10 @@ use async_graphql_value::{ConstValue, Value};
 
 use crate::{
     config::Limits,
-    graphql::extensions::{PARSE_FAILED, VALIDATION_FAILED},
+    error::code::{
+        BAD_USER_INPUT, GRAPHQL_PARSE_FAILED as PARSE_FAILED,
+        GRAPHQL_VALIDATION_FAILED as VALIDATION_FAILED,
+    },
     text,
 };
 
@@ -503,7 +506,7 @@ fn refuse_text(path: &str, value: &str) -> Result<(), Refusal> {
     match text::check(value) {
         Ok(()) => Ok(()),
         Err(message) => Err(Refusal {
-            code: "BAD_USER_INPUT",
+            code: BAD_USER_INPUT,
             message,
             field: Some(if path.is_empty() {
                 "input".to_string()
@@ -644,7 +647,7 @@ mod tests {
     #[test]
     fn control_characters_are_refused_with_the_field_named() {
         let err = run("{ area(code: \"52\\u0000\") { code } }").unwrap_err();
-        assert_eq!(err.code, "BAD_USER_INPUT");
+        assert_eq!(err.code, BAD_USER_INPUT);
         assert_eq!(err.field.as_deref(), Some("code"));
 
         let vars = Variables::from_json(serde_json::json!({

@@ -1,4 +1,4 @@
-//! Gives every error an `extensions.code` from API.md's vocabulary, including the errors
+//! Gives every error an `extensions.code` from the vocabulary in `crate::error::code`, including the errors
 //! async-graphql raises itself (parse, validation, limits, input coercion).
 use std::sync::Arc;
 
@@ -20,8 +20,13 @@ impl ExtensionFactory for ErrorCodes {
 
 struct ErrorCodesExtension;
 
-pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+use crate::error::{
+    ApiError,
+    code::{
+        BAD_USER_INPUT, GRAPHQL_PARSE_FAILED as PARSE_FAILED,
+        GRAPHQL_VALIDATION_FAILED as VALIDATION_FAILED, INTERNAL_SERVER_ERROR,
+    },
+};
 
 fn set_code(err: &mut ServerError, code: &str) {
     let ext = err.extensions.get_or_insert_with(Default::default);
@@ -72,14 +77,14 @@ impl Extension for ErrorCodesExtension {
                     || err.message.starts_with("Failed to parse")
                     || err.message.starts_with("Variable")
                 {
-                    "BAD_USER_INPUT"
+                    BAD_USER_INPUT
                 } else {
                     // Something raised an error without going through ApiError: its message
                     // may carry anything (SQL, a path, data), so it stays in the log, under
                     // the request's id, and the client gets a generic one.
                     tracing::error!(message = %err.message, "uncoded GraphQL error");
-                    err.message = "internal error".into();
-                    "INTERNAL_SERVER_ERROR"
+                    err.message = ApiError::INTERNAL_MESSAGE.into();
+                    INTERNAL_SERVER_ERROR
                 };
                 set_code(err, code);
             }
@@ -111,7 +116,7 @@ impl Extension for ErrorCodesExtension {
                     // A value of the wrong type or out of its scalar's range (an Int of 1e300,
                     // a String given a number), literal or variable: bad input, and the client
                     // is told which field, as resolvers name it.
-                    set_code(err, "BAD_USER_INPUT");
+                    set_code(err, BAD_USER_INPUT);
                     if let Some(ext) = err.extensions.as_mut() {
                         ext.set("field", field);
                     }
@@ -167,7 +172,7 @@ mod tests {
             .finish();
         let response = schema.execute("{ leaky }").await;
         let err = &response.errors[0];
-        assert_eq!(error_code(err), Some("INTERNAL_SERVER_ERROR"));
-        assert_eq!(err.message, "internal error");
+        assert_eq!(error_code(err), Some(INTERNAL_SERVER_ERROR));
+        assert_eq!(err.message, ApiError::INTERNAL_MESSAGE);
     }
 }

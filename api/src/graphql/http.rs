@@ -4,6 +4,8 @@
 //! type follows `Accept`. A request that never ran (parse, validation or input failure) is 400
 //! with `application/graphql-response+json` and 200 with `application/json` (the spec's
 //! SHOULD for legacy clients); a bad token is 401; a database that cannot be reached is 503.
+//! Where an error is answered with a status of its own, the status is the one its code calls
+//! for (`crate::error::status_of_code`): a token check that fails inside the server is 500.
 use std::sync::Arc;
 
 use actix_web::{
@@ -17,10 +19,18 @@ use serde_json::json;
 
 use crate::{
     auth::{Viewer, service::resolve_viewer, viewer::RequestInfo},
-    error::{ApiError, SERVICE_UNAVAILABLE},
+    error::{
+        ApiError,
+        code::{
+            BAD_USER_INPUT, GRAPHQL_PARSE_FAILED as PARSE_FAILED,
+            GRAPHQL_VALIDATION_FAILED as VALIDATION_FAILED, INTERNAL_SERVER_ERROR,
+            SERVICE_UNAVAILABLE, UNAUTHENTICATED,
+        },
+        status_of_code,
+    },
     graphql::{
         document::{self, Refusal},
-        extensions::{PARSE_FAILED, VALIDATION_FAILED, error_code},
+        extensions::error_code,
         introspection_cache, loaders,
         response_cache::{self, SharedDependencies},
     },
@@ -38,7 +48,10 @@ fn reply(status: StatusCode, media: &str, body: &impl serde::Serialize) -> HttpR
     let mut builder = HttpResponse::build(status);
     builder.insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")));
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        builder.insert_header((header::RETRY_AFTER, "1"));
+        builder.insert_header((
+            header::RETRY_AFTER,
+            ApiError::UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
+        ));
     }
     builder.json(body)
 }
@@ -75,7 +88,7 @@ async fn read_body(
             media,
             &json!({ "errors": [{
                 "message": format!("the request body is larger than {limit} bytes"),
-                "extensions": { "code": "BAD_USER_INPUT", "maxBytes": limit },
+                "extensions": { "code": BAD_USER_INPUT, "maxBytes": limit },
             }] }),
         )
     };
@@ -152,7 +165,7 @@ pub async fn post(
         return reply(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
-            &error_body("BAD_USER_INPUT", "send the request as application/json"),
+            &error_body(BAD_USER_INPUT, "send the request as application/json"),
         );
     }
     let limit = state.services.settings.limits.max_body_bytes;
@@ -293,7 +306,7 @@ async fn execute(
                     .insert_header((header::ALLOW, "POST"))
                     .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
                     .json(error_body(
-                        "BAD_USER_INPUT",
+                        BAD_USER_INPUT,
                         "mutations must be sent with POST",
                     ));
             }
@@ -321,20 +334,9 @@ async fn execute(
                     if matches!(other, ApiError::Unavailable(_)) {
                         health.mark_down(&state.services.db);
                     }
-                    let err = async_graphql::Error::from(other);
-                    let code = err
-                        .extensions
-                        .as_ref()
-                        .and_then(|e| match e.get("code") {
-                            Some(async_graphql::Value::String(c)) => Some(c.clone()),
-                            _ => None,
-                        })
-                        .unwrap_or_else(|| "INTERNAL_SERVER_ERROR".into());
-                    return reply(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        media,
-                        &error_body(&code, &err.message),
-                    );
+                    // The status the error's code calls for: 503 only when the database is
+                    // away, 500 for a fault of ours.
+                    return other.http_response(media);
                 }
             }
         }
@@ -392,10 +394,11 @@ async fn execute(
                 Ok(response) => response,
                 Err(_) => {
                     tracing::warn!("request timed out");
+                    // The status its code calls for: 503 is only for an unreachable database.
                     return reply(
-                        StatusCode::SERVICE_UNAVAILABLE,
+                        status_of_code(INTERNAL_SERVER_ERROR),
                         media,
-                        &error_body("INTERNAL_SERVER_ERROR", "the request took too long"),
+                        &error_body(INTERNAL_SERVER_ERROR, "the request took too long"),
                     );
                 }
             };
@@ -454,7 +457,7 @@ fn status_of(response: &Response, media: &str) -> StatusCode {
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| {
             matches!(error_code(e), Some(PARSE_FAILED) | Some(VALIDATION_FAILED))
-                || (e.path.is_empty() && error_code(e) == Some("BAD_USER_INPUT"))
+                || (e.path.is_empty() && error_code(e) == Some(BAD_USER_INPUT))
         });
     if never_ran {
         never_ran_status(media)
@@ -474,10 +477,7 @@ fn unavailable(media: &str) -> HttpResponse {
     reply(
         StatusCode::SERVICE_UNAVAILABLE,
         media,
-        &error_body(
-            SERVICE_UNAVAILABLE,
-            &ApiError::Unavailable(String::new()).message(),
-        ),
+        &error_body(SERVICE_UNAVAILABLE, ApiError::UNAVAILABLE_MESSAGE),
     )
 }
 
@@ -498,5 +498,5 @@ pub(crate) fn unauthorized(media: &str, message: &str) -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
         .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-        .json(error_body("UNAUTHENTICATED", message))
+        .json(error_body(UNAUTHENTICATED, message))
 }
