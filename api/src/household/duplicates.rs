@@ -139,6 +139,15 @@ pub fn visible_duplicates(scope: &Scope) -> sea_orm::Select<potential_duplicate:
         .filter(potential_duplicate::Column::OtherHouseholdId.in_subquery(households()))
 }
 
+/// The `potentialDuplicates` list: the pairs in this review state between households the
+/// scope may see.
+pub fn list_duplicates(
+    scope: &Scope,
+    status: entity::enums::DuplicateStatus,
+) -> sea_orm::Select<potential_duplicate::Entity> {
+    visible_duplicates(scope).filter(potential_duplicate::Column::Status.eq(status))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
     Merge,

@@ -1,24 +1,21 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
-use entity::{enums::AuditAction, household, potential_duplicate};
-use sea_orm::{ColumnTrait, QueryFilter};
+use entity::{household, potential_duplicate};
 
 use super::{
-    duplicates::visible_duplicates,
-    service::{HouseholdFilter as Filter, filter_households, visible_households},
+    duplicates::list_duplicates,
+    service::{Caller, HouseholdFilter as Filter, list_households},
     types::{
         DuplicateStatus, Household, HouseholdConnection, HouseholdSource, HouseholdStatus, Person,
         PotentialDuplicate, PotentialDuplicateConnection,
     },
 };
 use crate::{
-    audit::service::{AuditEntry, record},
     auth::policy,
-    error::ApiError,
     graphql::{
         context::{actor, scope, services, viewer},
         node,
-        pagination::{Keyset, PageArgs, TotalCount, fetch_page},
+        pagination::{Keyset, PageArgs},
     },
 };
 
@@ -66,16 +63,17 @@ impl HouseholdQuery {
     ) -> Result<HouseholdConnection> {
         let args = PageArgs::new(first, after, last, before)?;
         let f = filter.unwrap_or_default();
-        if f.search.is_some() && !policy::sees_id_numbers(viewer(ctx)) {
-            return Err(ApiError::bad_input(
-                "filter.search",
-                "searching by personal data needs a role that sees it",
-            )
-            .into());
-        }
         let s = services(ctx);
-        let (select, searched_id) = filter_households(
-            visible_households(&scope(ctx)),
+        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let caller = Caller {
+            db: &s.db,
+            scope: &scope,
+            actor: &actor,
+        };
+        let select = list_households(
+            &caller,
+            viewer(ctx),
+            &s.pii,
             &Filter {
                 area_code: f.area_code,
                 statuses: f.status.into_iter().map(Into::into).collect(),
@@ -85,29 +83,17 @@ impl HouseholdQuery {
                 verified_to: f.verified_to,
                 graduation: f.graduation.map(Into::into),
             },
-            &s.pii,
-        )?;
-        if searched_id {
-            record(
-                &s.db,
-                AuditEntry::by(&actor(ctx)?, AuditAction::Search)
-                    .entity("Household", "national-id-search")
-                    .fields(["nationalId"]),
-            )
-            .await?;
-        }
-        let page = fetch_page(
-            &s.db,
-            select.clone(),
-            Keyset::uuid(household::Column::Id),
-            &args,
         )
         .await?;
-        Ok(HouseholdConnection::from_page(
-            page.map(Household::new),
+        Ok(HouseholdConnection::of_select(
+            &s.db,
+            select,
+            Keyset::uuid(household::Column::Id),
+            &args,
+            Household::new,
             |h| h.model().id.to_string(),
-            TotalCount::of_select(&s.db, select),
-        ))
+        )
+        .await?)
     }
 
     /// One household by id; null when there is none in your areas (not ANALYST).
@@ -147,20 +133,14 @@ impl HouseholdQuery {
     ) -> Result<PotentialDuplicateConnection> {
         let args = PageArgs::new(first, after, last, before)?;
         let status: entity::enums::DuplicateStatus = status.unwrap_or(DuplicateStatus::Open).into();
-        let select =
-            visible_duplicates(&scope(ctx)).filter(potential_duplicate::Column::Status.eq(status));
-        let db = &services(ctx).db;
-        let page = fetch_page(
-            db,
-            select.clone(),
+        Ok(PotentialDuplicateConnection::of_select(
+            &services(ctx).db,
+            list_duplicates(&scope(ctx), status),
             Keyset::uuid(potential_duplicate::Column::Id),
             &args,
-        )
-        .await?;
-        Ok(PotentialDuplicateConnection::from_page(
-            page.map(PotentialDuplicate),
+            PotentialDuplicate,
             |d| d.0.id.to_string(),
-            TotalCount::of_select(db, select),
-        ))
+        )
+        .await?)
     }
 }

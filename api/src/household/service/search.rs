@@ -19,6 +19,35 @@ pub struct HouseholdFilter {
     pub graduation: Option<crate::graduation::service::GraduationState>,
 }
 
+/// The `households(filter:)` list inside the caller's scope. Searching by personal data needs
+/// a role that sees ID numbers; a national-ID lookup is recorded as SEARCH in the audit log.
+pub async fn list_households(
+    caller: &super::Caller<'_>,
+    viewer: &crate::auth::Viewer,
+    pii: &PiiCipher,
+    filter: &HouseholdFilter,
+) -> ApiResult<Select<household::Entity>> {
+    if filter.search.is_some() && !crate::auth::policy::sees_id_numbers(viewer) {
+        return Err(ApiError::bad_input(
+            "filter.search",
+            "searching by personal data needs a role that sees it",
+        ));
+    }
+    let (select, searched_id) =
+        filter_households(super::visible_households(caller.scope), filter, pii)?;
+    if searched_id {
+        use crate::audit::service::{AuditEntry, record};
+        record(
+            caller.db,
+            AuditEntry::by(caller.actor, entity::enums::AuditAction::Search)
+                .entity("Household", "national-id-search")
+                .fields(["nationalId"]),
+        )
+        .await?;
+    }
+    Ok(select)
+}
+
 /// Applies a filter. A search for a 13-digit number that passes the check digit is an exact
 /// national ID lookup (through the keyed hash), recorded as SEARCH in the audit log by the
 /// caller; any other text matches member names (partial), house numbers and external ids.
