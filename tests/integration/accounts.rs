@@ -289,6 +289,15 @@ async fn accounts_can_be_filtered_by_role_and_searched() {
         )
         .await;
     assert_eq!(res.data("/accounts/totalCount"), 2);
+    assert!(
+        res.data("/accounts/nodes")
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["role"] == "SURVEYOR"),
+        "{}",
+        res.body
+    );
     let res = app
         .gql(
             Some(&admin.token),

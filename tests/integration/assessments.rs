@@ -88,6 +88,25 @@ async fn ladder_levels_are_derived_at_every_band_edge() {
         top.data("/recordAssessment/assessment/ladder/overall"),
         "WELL"
     );
+    // One step below the WELL edge (3.25) on every capital.
+    let below_well = app
+        .gql(
+            Some(&surveyor.token),
+            RECORD,
+            json!({ "i": input(&household, [3.24, 3.24, 3.24, 3.24, 3.24], 9000.0) }),
+        )
+        .await;
+    let ladder = below_well.data("/recordAssessment/assessment/ladder");
+    for capital in [
+        "human",
+        "physical",
+        "financial",
+        "natural",
+        "social",
+        "overall",
+    ] {
+        assert_eq!(ladder[capital], "MANAGEABLE", "{capital}");
+    }
     let bottom = app
         .gql(
             Some(&surveyor.token),

@@ -33,10 +33,10 @@ const ROLES: [&str; 6] = [
 /// resolver (BAD_USER_INPUT, NOT_FOUND, CONFLICT). The inputs are deliberately invalid or name
 /// objects that do not exist, so nothing is written; `"@Type"` stands for the global id of a
 /// `Type` that does not exist.
-type FieldRow = (&'static str, &'static str, &'static str);
+pub(crate) type FieldRow = (&'static str, &'static str, &'static str);
 
 #[rustfmt::skip]
-const FIELDS: &[FieldRow] = &[
+pub(crate) const FIELDS: &[FieldRow] = &[
     //                                  anon ADMIN COORD SURV AGENCY ANALYST
     // Queries.
     ("account",                         "U ✓ ✓ ✓ ✓ ✓", r#"{ account(id: "@Account") { id } }"#),
@@ -159,7 +159,7 @@ const NODES: &[NodeRow] = &[
 // below fail; everything else is still checked as usual.
 
 #[rustfmt::skip]
-const CASEWORK_FIELDS: &[FieldRow] = &[
+pub(crate) const CASEWORK_FIELDS: &[FieldRow] = &[
     //                                  anon ADMIN COORD SURV AGENCY ANALYST
     ("cases",                           "U ✓ ✓ ✓ ✓ F", "{ cases(first: 1) { __typename } }"),
     ("case",                            "U ✓ ✓ ✓ ✓ F", r#"{ case(id: "@Case") { __typename } }"#),

@@ -187,6 +187,22 @@ async fn the_catalogue_filters_by_capital_area_cost_and_readiness() {
         ["Solar pump", "Silk dyeing"]
     );
     assert_eq!(
+        names(&by(json!({ "maxUnitCost": 1000 })).await),
+        ["Fish feed"]
+    );
+    assert_eq!(
+        names(&by(json!({ "maxUnitCost": 3000 })).await),
+        ["Fish feed", "Silk dyeing"]
+    );
+    assert_eq!(
+        names(&by(json!({ "minReadinessLevel": 9 })).await),
+        ["Silk dyeing"]
+    );
+    assert_eq!(
+        names(&by(json!({ "minReadinessLevel": 7 })).await),
+        ["Fish feed", "Silk dyeing"]
+    );
+    assert_eq!(
         names(&by(json!({ "maxUnitCost": 3000, "minReadinessLevel": 9 })).await),
         ["Silk dyeing"]
     );

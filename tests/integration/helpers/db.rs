@@ -186,9 +186,9 @@ impl Template {
         let pid = std::process::id();
         let remove = match &self {
             Template::Sqlite { dir, .. } => format!("rm -rf '{}'", dir.display()),
-            Template::Postgres { admin_url, name } => format!(
-                "psql '{admin_url}' -qc 'DROP DATABASE IF EXISTS {name} WITH (FORCE)'"
-            ),
+            Template::Postgres { admin_url, name } => {
+                format!("psql '{admin_url}' -qc 'DROP DATABASE IF EXISTS {name} WITH (FORCE)'")
+            }
         };
         let _ = std::process::Command::new("sh")
             .arg("-c")
