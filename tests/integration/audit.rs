@@ -2,7 +2,7 @@ use entity::enums::Role;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::helpers::{TestApp, fixtures::AccountBuilder};
+use crate::helpers::{TestApp, builders::AgencyBuilder, fixtures::AccountBuilder};
 
 const EVENTS: &str = "query($f: AuditEventFilter) { auditEvents(filter: $f, first: 50) { totalCount nodes { action entityType entityId changedFields requestId actorLogin actor { login } } } }";
 
@@ -25,7 +25,7 @@ async fn every_admin_mutation_is_audited_with_the_changed_fields_and_request_id(
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
     let staff = app.client(Role::Surveyor).await;
-    let agency = crate::helpers::fixtures::new_agency(&app, "Audited agency").await;
+    let agency = AgencyBuilder::new("Audited agency").create(&app).await;
     let agency_id = api::graphql::node::encode("Agency", agency.id);
     let staff_id = staff.id();
     let staff_uuid = staff.account.id.to_string();

@@ -83,7 +83,10 @@ macro_rules! read_every_table {
 /// agency write.
 #[actix_web::test]
 async fn the_entities_match_the_migrated_tables() {
-    use crate::helpers::fixtures::{LAMPANG_VILLAGE, household_input, register, seed_villages};
+    use crate::helpers::{
+        builders::{AssessmentSpec, HouseholdBuilder},
+        fixtures::seed_villages,
+    };
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let app = crate::helpers::TestApp::spawn().await;
     app.client(entity::enums::Role::Admin).await; // account, session, token, audit rows
@@ -107,21 +110,16 @@ async fn the_entities_match_the_migrated_tables() {
     .unwrap();
     seed_villages(&app).await;
     let surveyor = app.client(entity::enums::Role::Surveyor).await;
-    let household = register(
-        &app,
-        &surveyor.token,
-        household_input(LAMPANG_VILLAGE, "สมศรี", 7),
-    )
-    .await;
-    app.gql(
-        Some(&surveyor.token),
-        "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id } } }",
-        serde_json::json!({ "i": { "householdId": household["household"]["id"], "assessedOn": "2026-11-01",
-            "householdSize": 3, "incomePerPerson": 2500, "activate": true,
-            "scores": { "human": 2, "physical": 2, "financial": 2, "natural": 2, "social": 2 } } }),
-    )
-    .await
-    .data("/recordAssessment");
+    let household = HouseholdBuilder::new(7)
+        .head("สมศรี")
+        .assessment(
+            AssessmentSpec::new(2.0, 2500.0)
+                .on("2026-11-01")
+                .activate(true),
+        )
+        .create(&app, &surveyor.token)
+        .await;
+    assert!(household.assessment.is_some());
 
     let db = &app.db;
     let read = read_every_table!(
