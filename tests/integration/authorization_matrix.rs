@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Client, Gql, TestApp,
-    builders::{AgencyBuilder, AssessmentSpec, ConsentBuilder, TechnologyBuilder},
+    builders::{AgencyBuilder, AssessmentSpec, CaseBuilder, ConsentBuilder, TechnologyBuilder},
     fixtures::{AccountBuilder, LAMPANG_VILLAGE, household_input, seed_villages},
 };
 
@@ -212,8 +212,10 @@ async fn casework_fixtures(w: &World, f: &mut Fixtures) {
             &w.coordinator,
             "openCase",
             "mutation($i: OpenCaseInput!) { openCase(input: $i) { case { id } } }",
-            json!({ "i": { "householdId": household, "type": "OCCUPATION_DEVELOPMENT",
-                "summary": "ฝึกอาชีพเลี้ยงปลา" } }),
+            json!({ "i": CaseBuilder::new(&json!(household))
+                .case_type("OCCUPATION_DEVELOPMENT")
+                .with(json!({ "summary": "ฝึกอาชีพเลี้ยงปลา" }))
+                .input() }),
         )
         .await;
     let Some(case) = f.keep("Case", &opened, "/openCase/case/id") else {

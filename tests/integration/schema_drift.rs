@@ -84,30 +84,17 @@ macro_rules! read_every_table {
 #[actix_web::test]
 async fn the_entities_match_the_migrated_tables() {
     use crate::helpers::{
-        builders::{AssessmentSpec, HouseholdBuilder},
+        builders::{AgencyBuilder, AssessmentSpec, HouseholdBuilder},
         fixtures::seed_villages,
     };
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let app = crate::helpers::TestApp::spawn().await;
     app.client(entity::enums::Role::Admin).await; // account, session, token, audit rows
-    api::agency::service::create_agency(
-        &app.db,
-        &api::audit::service::Actor::system("test"),
-        "An agency".into(),
-        entity::enums::AgencyType::Ngo,
-        api::agency::service::AgencyFields {
-            name: None,
-            name_en: None,
-            agency_type: None,
-            contact_name: None,
-            contact_email: None,
-            contact_phone: None,
-            coverage: Some(vec!["95".into()]),
-            active: None,
-        },
-    )
-    .await
-    .unwrap();
+    AgencyBuilder::new("An agency")
+        .agency_type(entity::enums::AgencyType::Ngo)
+        .coverage(&["95"])
+        .create(&app)
+        .await;
     seed_villages(&app).await;
     let surveyor = app.client(entity::enums::Role::Surveyor).await;
     let household = HouseholdBuilder::new(7)
