@@ -2,7 +2,7 @@ use entity::{account, audit_event, enums::Role};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, fixtures::new_agency};
+use crate::helpers::{PASSWORD, TestApp, builders::AgencyBuilder};
 
 const CREATE: &str = "mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id login displayName role areaScopes active version agency { name } } } }";
 const UPDATE: &str = "mutation($i: UpdateAccountInput!) { updateAccount(input: $i) { account { id displayName role areaScopes version } } }";
@@ -95,7 +95,7 @@ async fn bad_input_names_the_field_and_writes_nothing() {
 async fn an_agency_account_acts_for_its_agency() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
-    let agency = new_agency(&app, "RMUT Lanna Lampang").await;
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang").create(&app).await;
     let res = app
         .gql(
             Some(&admin.token),
@@ -118,7 +118,7 @@ async fn an_agency_account_acts_for_its_agency() {
 #[actix_web::test]
 async fn agency_staff_get_their_agency_in_the_login_and_refresh_payloads_as_in_me() {
     let app = TestApp::spawn().await;
-    let agency = new_agency(&app, "RMUT Lanna Lampang").await;
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang").create(&app).await;
     let staff = crate::helpers::fixtures::AccountBuilder::new(Role::Agency)
         .agency(agency.id)
         .create(&app)
@@ -289,6 +289,15 @@ async fn accounts_can_be_filtered_by_role_and_searched() {
         )
         .await;
     assert_eq!(res.data("/accounts/totalCount"), 2);
+    assert!(
+        res.data("/accounts/nodes")
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["role"] == "SURVEYOR"),
+        "{}",
+        res.body
+    );
     let res = app
         .gql(
             Some(&admin.token),

@@ -1,10 +1,7 @@
 use entity::enums::Role;
 use serde_json::json;
 
-use crate::helpers::{
-    TestApp,
-    fixtures::{AccountBuilder, new_agency},
-};
+use crate::helpers::{TestApp, builders::AgencyBuilder, fixtures::AccountBuilder};
 
 const CREATE: &str = "mutation($i: CreateAgencyInput!) { createAgency(input: $i) { agency { id name nameEn type version contact { name email phone } coverage { code nameEn } } } }";
 const UPDATE: &str = "mutation($i: UpdateAgencyInput!) { updateAgency(input: $i) { agency { id name version contact { phone email } coverage { code } active } } }";
@@ -58,7 +55,7 @@ async fn an_admin_creates_and_updates_an_agency_with_its_coverage() {
 async fn agency_names_are_unique_and_bad_contacts_are_refused_by_field() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
-    new_agency(&app, "Provincial Office").await;
+    AgencyBuilder::new("Provincial Office").create(&app).await;
     app.gql(
         Some(&admin.token),
         CREATE,
@@ -129,8 +126,8 @@ async fn agencies_are_found_by_the_areas_they_cover() {
 #[actix_web::test]
 async fn agency_staff_see_their_colleagues_but_no_other_agencys_accounts() {
     let app = TestApp::spawn().await;
-    let ours = new_agency(&app, "Ours").await;
-    let theirs = new_agency(&app, "Theirs").await;
+    let ours = AgencyBuilder::new("Ours").create(&app).await;
+    let theirs = AgencyBuilder::new("Theirs").create(&app).await;
     let me = app
         .client_for(
             &AccountBuilder::new(Role::Agency)

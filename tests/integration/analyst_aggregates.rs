@@ -4,13 +4,15 @@
 //! pointer to `dashboard`; `node`/`nodes` read them as not found; every child field the analyst
 //! can still reach (enterprises, areas) lists none of them. Areas, agencies, the catalogue,
 //! enterprises and poverty lines stay readable.
-use chrono::{Duration, Utc};
 use entity::enums::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, REGISTER, TestApp,
-    fixtures::{AccountBuilder, LAMPANG_VILLAGE, new_agency, seed_villages, thai_id},
+    Client, TestApp,
+    builders::{
+        AgencyBuilder, AssessmentSpec, ConsentBuilder, HouseholdBuilder, TechnologyBuilder,
+    },
+    fixtures::{AccountBuilder, LAMPANG_VILLAGE, seed_villages, thai_id},
 };
 
 const DESCRIPTION: &str = "weaving group run from Mrs Somsri's house, 12 หมู่ 3";
@@ -77,16 +79,13 @@ async fn world() -> World {
         json!({ "givenName": given, "familyName": "ใจดี", "sex": "FEMALE", "birthDate": "1970-05-01",
             "nationalId": thai_id(seed) })
     };
-    let done = app
-        .gql(
-            Some(&surveyor.token),
-            REGISTER,
-            json!({ "i": { "villageCode": LAMPANG_VILLAGE, "source": "TPMAP", "houseNumber": "12",
-                "members": [{ "role": "HEAD", "person": person("สมศรี", 811) },
-                            { "role": "CHILD", "person": person("สมใจ", 812) }] } }),
-        )
+    let done = HouseholdBuilder::new(811)
+        .head("สมศรี")
+        .with(json!({ "houseNumber": "12" }))
+        .member(json!({ "role": "CHILD", "person": person("สมใจ", 812) }))
+        .create(&app, &surveyor.token)
         .await
-        .data("/registerHousehold/household")
+        .registered["household"]
         .clone();
     let household = done["id"].clone();
     let child = done["members"]["nodes"]
@@ -105,28 +104,26 @@ async fn world() -> World {
     data(&app, &surveyor,
         "mutation($i: EndMembershipInput!) { endMembership(input: $i) { membership { id } } }",
         json!({ "i": { "membershipId": child, "version": version, "endDate": "2026-11-03", "reason": "moved" } })).await;
-    data(&app, &surveyor,
-        "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id } } }",
-        json!({ "i": { "householdId": household, "assessedOn": "2026-11-04", "householdSize": 1,
-            "incomePerPerson": 2100, "hasLand": true,
-            "scores": { "human": 1.5, "physical": 1.5, "financial": 1.5, "natural": 2.0, "social": 2.0 } } })).await;
-    data(
-        &app,
-        &surveyor,
-        "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { consent { id } } }",
-        json!({ "i": { "householdId": household, "purposes": ["REFERRAL"], "legalBasis": "CONSENT",
-            "status": "GIVEN", "givenAt": (Utc::now() - Duration::days(1)).to_rfc3339(),
-            "recipientAgencyIds": [], "recipientAgencyTypes": ["UNIVERSITY"] } }),
-    )
-    .await;
+    AssessmentSpec::new(1.5, 2100.0)
+        .on("2026-11-04")
+        .size(1)
+        .capitals([1.5, 1.5, 1.5, 2.0, 2.0])
+        .with(json!({ "hasLand": true }))
+        .record(&app, &surveyor.token, &household)
+        .await;
+    ConsentBuilder::new(&household)
+        .purposes(&["REFERRAL"])
+        .agency_types(&["UNIVERSITY"])
+        .create(&app, &surveyor.token)
+        .await;
 
-    let agency = new_agency(&app, "RMUT Lanna Lampang").await.id;
-    let technology = data(&app, &admin,
-        "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
-        json!({ "i": { "agencyId": api::graphql::node::encode("Agency", agency), "name": "Fish feed", "sector": "FISHERY",
-            "capitalsRaised": ["FINANCIAL"], "unitCost": 3000, "monthlyIncomeGain": 1200, "trainingDays": 3,
-            "seatsPerRound": 30, "readinessLevel": 7 } })).await["createTechnology"]["technology"]["id"]
-        .clone();
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang")
+        .create(&app)
+        .await
+        .id;
+    let technology = TechnologyBuilder::new(agency, "Fish feed")
+        .create(&app, &admin.token)
+        .await;
     data(
         &app,
         &coordinator,

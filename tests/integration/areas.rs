@@ -65,7 +65,7 @@ async fn the_seven_sra_provinces_are_flagged() {
 }
 
 #[actix_web::test]
-async fn areas_are_searched_by_thai_or_english_name_within_a_parent() {
+async fn areas_are_searched_by_thai_or_english_name_and_listed_by_parent() {
     let app = TestApp::spawn().await;
     let user = app.client(Role::Coordinator).await;
     let res = app

@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp,
-    fixtures::{AccountBuilder, LAMPANG_VILLAGE, household_input, register, seed_villages},
+    builders::HouseholdBuilder,
+    fixtures::{AccountBuilder, seed_villages},
 };
 
 const RECORD: &str = "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id status overallScore
@@ -21,12 +22,11 @@ async fn setup() -> (TestApp, crate::helpers::Client, Value) {
     let app = TestApp::spawn().await;
     seed_villages(&app).await;
     let surveyor = app.client(Role::Surveyor).await;
-    let done = register(
-        &app,
-        &surveyor.token,
-        household_input(LAMPANG_VILLAGE, "สมศรี", 9),
-    )
-    .await;
+    let done = HouseholdBuilder::new(9)
+        .head("สมศรี")
+        .create(&app, &surveyor.token)
+        .await
+        .registered;
     let id = done["household"]["id"].clone();
     (app, surveyor, id)
 }
@@ -88,6 +88,25 @@ async fn ladder_levels_are_derived_at_every_band_edge() {
         top.data("/recordAssessment/assessment/ladder/overall"),
         "WELL"
     );
+    // One step below the WELL edge (3.25) on every capital.
+    let below_well = app
+        .gql(
+            Some(&surveyor.token),
+            RECORD,
+            json!({ "i": input(&household, [3.24, 3.24, 3.24, 3.24, 3.24], 9000.0) }),
+        )
+        .await;
+    let ladder = below_well.data("/recordAssessment/assessment/ladder");
+    for capital in [
+        "human",
+        "physical",
+        "financial",
+        "natural",
+        "social",
+        "overall",
+    ] {
+        assert_eq!(ladder[capital], "MANAGEABLE", "{capital}");
+    }
     let bottom = app
         .gql(
             Some(&surveyor.token),

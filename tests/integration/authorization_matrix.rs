@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Client, Gql, TestApp,
-    fixtures::{AccountBuilder, LAMPANG_VILLAGE, household_input, new_agency, seed_villages},
+    builders::{AgencyBuilder, AssessmentSpec, CaseBuilder, ConsentBuilder, TechnologyBuilder},
+    fixtures::{AccountBuilder, LAMPANG_VILLAGE, household_input, seed_villages},
 };
 
 /// The columns of both tables.
@@ -33,10 +34,10 @@ const ROLES: [&str; 6] = [
 /// resolver (BAD_USER_INPUT, NOT_FOUND, CONFLICT). The inputs are deliberately invalid or name
 /// objects that do not exist, so nothing is written; `"@Type"` stands for the global id of a
 /// `Type` that does not exist.
-type FieldRow = (&'static str, &'static str, &'static str);
+pub(crate) type FieldRow = (&'static str, &'static str, &'static str);
 
 #[rustfmt::skip]
-const FIELDS: &[FieldRow] = &[
+pub(crate) const FIELDS: &[FieldRow] = &[
     //                                  anon ADMIN COORD SURV AGENCY ANALYST
     // Queries.
     ("account",                         "U ✓ ✓ ✓ ✓ ✓", r#"{ account(id: "@Account") { id } }"#),
@@ -159,7 +160,7 @@ const NODES: &[NodeRow] = &[
 // below fail; everything else is still checked as usual.
 
 #[rustfmt::skip]
-const CASEWORK_FIELDS: &[FieldRow] = &[
+pub(crate) const CASEWORK_FIELDS: &[FieldRow] = &[
     //                                  anon ADMIN COORD SURV AGENCY ANALYST
     ("cases",                           "U ✓ ✓ ✓ ✓ F", "{ cases(first: 1) { __typename } }"),
     ("case",                            "U ✓ ✓ ✓ ✓ F", r#"{ case(id: "@Case") { __typename } }"#),
@@ -211,8 +212,10 @@ async fn casework_fixtures(w: &World, f: &mut Fixtures) {
             &w.coordinator,
             "openCase",
             "mutation($i: OpenCaseInput!) { openCase(input: $i) { case { id } } }",
-            json!({ "i": { "householdId": household, "type": "OCCUPATION_DEVELOPMENT",
-                "summary": "ฝึกอาชีพเลี้ยงปลา" } }),
+            json!({ "i": CaseBuilder::new(&json!(household))
+                .case_type("OCCUPATION_DEVELOPMENT")
+                .with(json!({ "summary": "ฝึกอาชีพเลี้ยงปลา" }))
+                .input() }),
         )
         .await;
     let Some(case) = f.keep("Case", &opened, "/openCase/case/id") else {
@@ -284,7 +287,7 @@ impl World {
     async fn new() -> Self {
         let app = TestApp::spawn().await;
         seed_villages(&app).await;
-        let agency = new_agency(&app, "RMUT Lanna Lampang").await;
+        let agency = AgencyBuilder::new("RMUT Lanna Lampang").create(&app).await;
         let agency_staff = app
             .client_for(
                 &AccountBuilder::new(Role::Agency)
@@ -520,9 +523,9 @@ async fn build_fixtures(w: &World) -> Fixtures {
             &w.admin,
             "createTechnology",
             "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
-            json!({ "i": { "agencyId": agency, "name": "Fish feed", "sector": "FISHERY",
-                "capitalsRaised": ["FINANCIAL"], "unitCost": 3000, "monthlyIncomeGain": 1200,
-                "trainingDays": 3, "seatsPerRound": 30, "readinessLevel": 7 } }),
+            json!({ "i": TechnologyBuilder::of_own_agency("Fish feed")
+                .with(json!({ "agencyId": agency }))
+                .input() }),
         )
         .await;
     let technology = f.keep("Technology", &tech, "/createTechnology/technology/id");
@@ -585,9 +588,12 @@ async fn build_fixtures(w: &World) -> Fixtures {
             &w.surveyor,
             "recordAssessment",
             "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id } } }",
-            json!({ "i": { "householdId": household, "assessedOn": yesterday, "householdSize": 4,
-                "incomePerPerson": 1500, "hasLand": false, "scores": { "human": 3, "physical": 3,
-                "financial": 1.2, "natural": 3, "social": 3 } } }),
+            json!({ "i": AssessmentSpec::new(3.0, 1500.0)
+                .on(&yesterday)
+                .size(4)
+                .capitals([3.0, 3.0, 1.2, 3.0, 3.0])
+                .with(json!({ "hasLand": false }))
+                .input(&json!(household)) }),
         )
         .await;
     f.keep("Assessment", &assessed, "/recordAssessment/assessment/id");
@@ -597,9 +603,10 @@ async fn build_fixtures(w: &World) -> Fixtures {
             &w.surveyor,
             "recordConsent",
             "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { consent { id } } }",
-            json!({ "i": { "householdId": household, "purposes": ["REFERRAL"],
-                "recipientAgencyIds": [agency], "legalBasis": "CONSENT", "status": "GIVEN",
-                "givenAt": (Utc::now() - Duration::days(1)).to_rfc3339() } }),
+            json!({ "i": ConsentBuilder::new(&json!(household))
+                .purposes(&["REFERRAL"])
+                .with(json!({ "recipientAgencyIds": [agency] }))
+                .input() }),
         )
         .await;
     f.keep("Consent", &consent, "/recordConsent/consent/id");
@@ -878,8 +885,8 @@ async fn every_root_field_and_node_type_admits_exactly_the_roles_in_the_matrix()
 #[actix_web::test]
 async fn node_applies_the_same_scope_as_the_typed_fields() {
     let app = TestApp::spawn().await;
-    let agency = new_agency(&app, "RMUT").await;
-    let other_agency = new_agency(&app, "Other").await;
+    let agency = AgencyBuilder::new("RMUT").create(&app).await;
+    let other_agency = AgencyBuilder::new("Other").create(&app).await;
     let admin = app.client(Role::Admin).await;
     let coordinator = app.client(Role::Coordinator).await;
     let agency_a = app

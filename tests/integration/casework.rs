@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use crate::helpers::{
     Client, Gql,
+    builders::{AgencyBuilder, CaseBuilder, ReferralBuilder},
     casework::{
-        Casework, agency_client, agency_with, assessment_input, casework, change_phase_mutation,
+        Casework, agency_client, assessment_input, casework, change_phase_mutation,
         complete_visit_mutation, gid, hours_ago, intervention_mutation, open_case_mutation,
         refer_mutation, respond_mutation, rows, schedule_visit_mutation, update_case_mutation,
         yesterday,
@@ -49,12 +50,8 @@ fn move_extras(to: &str) -> Value {
 
 /// A case of `household` brought to `phase` through allowed moves, as last written.
 async fn case_in(w: &Casework, household: &Value, phase: &str) -> Value {
-    let opened = w
-        .gql(
-            &w.coordinator,
-            &open_case_mutation(),
-            json!({ "i": { "householdId": household, "type": "HEALTH", "summary": "ต้องการกายอุปกรณ์" } }),
-        )
+    let opened = CaseBuilder::new(household)
+        .send(&w.app, &w.coordinator.token)
         .await;
     let mut case = opened.data("/openCase/case").clone();
     let path: &[&str] = match phase {
@@ -564,8 +561,9 @@ async fn retried(
 async fn open_case_retried_with_the_same_key_opens_one_case() {
     let w = casework().await;
     let h = w.consented_household(1, w.agency.id).await;
-    let input = json!({ "householdId": h, "type": "HEALTH", "summary": "ต้องการรถเข็น" });
-    let other = json!({ "householdId": h, "type": "HOUSING", "summary": "ต้องการรถเข็น" });
+    let case = CaseBuilder::new(&h).with(json!({ "summary": "ต้องการรถเข็น" }));
+    let input = case.input();
+    let other = case.case_type("HOUSING").input();
     retried(
         &w,
         &w.coordinator,
@@ -591,8 +589,9 @@ async fn refer_case_retried_with_the_same_key_sends_one_referral() {
     let w = casework().await;
     let h = w.consented_household(1, w.agency.id).await;
     let case = w.open_case(&h).await;
-    let input =
-        json!({ "caseId": case, "toAgencyId": gid("Agency", w.agency.id), "reason": "อาชีพเสริม" });
+    let input = ReferralBuilder::new(&case, w.agency.id)
+        .with(json!({ "reason": "อาชีพเสริม" }))
+        .input();
     let mut other = input.clone();
     other["reason"] = json!("อย่างอื่น");
     retried(
@@ -717,7 +716,9 @@ async fn assert_no_referral_written(w: &Casework) {
 async fn a_referral_without_a_valid_consent_or_override_is_refused_on_to_agency_id_and_writes_nothing()
  {
     let w = casework().await;
-    let other = crate::helpers::fixtures::new_agency(&w.app, "Another university").await;
+    let other = AgencyBuilder::new("Another university")
+        .create(&w.app)
+        .await;
     let a = w.agency.id;
     let yesterday_ts = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
     let cases: Vec<(&str, Option<Value>)> = vec![
@@ -796,7 +797,11 @@ async fn a_referral_keeps_the_consent_that_allowed_it() {
 #[actix_web::test]
 async fn a_referral_to_an_agency_that_does_not_cover_the_household_is_refused_and_writes_nothing() {
     let w = casework().await;
-    let yala = agency_with(&w.app, "Yala Rajabhat", AgencyType::University, &["95"]).await;
+    let yala = AgencyBuilder::new("Yala Rajabhat")
+        .agency_type(AgencyType::University)
+        .coverage(&["95"])
+        .create(&w.app)
+        .await;
     let h = w.household(1).await;
     w.consent(&h, &["REFERRAL"], &[yala.id], &[]).await;
     let case = w.open_case(&h).await;
@@ -912,7 +917,7 @@ async fn intervention_quantity_cost_and_date_out_of_range_are_refused_by_field()
 #[actix_web::test]
 async fn an_agency_may_not_override_a_missing_consent() {
     let w = casework().await;
-    let onward = crate::helpers::fixtures::new_agency(&w.app, "Lampang NGO").await;
+    let onward = AgencyBuilder::new("Lampang NGO").create(&w.app).await;
     let h = w.household(1).await;
     // The agency owns the case (and may see the household for case management), but the
     // household gave no consent to refer it to `onward`.
@@ -1033,7 +1038,7 @@ const INBOX: &str =
 #[actix_web::test]
 async fn an_agencys_inbox_lists_the_referrals_to_it_and_not_those_to_other_agencies() {
     let w = casework().await;
-    let other = crate::helpers::fixtures::new_agency(&w.app, "Lampang Rajabhat").await;
+    let other = AgencyBuilder::new("Lampang Rajabhat").create(&w.app).await;
     let other_staff = agency_client(&w.app, other.id).await;
     let h = w.household(1).await;
     w.consent(&h, &["REFERRAL"], &[], &["UNIVERSITY"]).await;
@@ -1155,7 +1160,7 @@ async fn an_agency_accepts_a_referral_records_what_it_delivered_and_marks_it_don
 #[actix_web::test]
 async fn agency_staff_see_names_and_phone_but_no_national_id_and_only_consents_naming_them() {
     let w = casework().await;
-    let other = crate::helpers::fixtures::new_agency(&w.app, "Lampang Rajabhat").await;
+    let other = AgencyBuilder::new("Lampang Rajabhat").create(&w.app).await;
     let mut input = crate::helpers::fixtures::household_input(
         crate::helpers::fixtures::LAMPANG_VILLAGE,
         "คน1",
@@ -1371,8 +1376,8 @@ async fn agency_staff_may_not_open_cases_or_schedule_visits() {
 #[actix_web::test]
 async fn a_referral_goes_to_an_active_agency_other_than_the_sender_for_what_it_delivers() {
     let w = casework().await;
-    let other = crate::helpers::fixtures::new_agency(&w.app, "Lampang Rajabhat").await;
-    let closed = crate::helpers::fixtures::new_agency(&w.app, "Closed down").await;
+    let other = AgencyBuilder::new("Lampang Rajabhat").create(&w.app).await;
+    let closed = AgencyBuilder::new("Closed down").create(&w.app).await;
     w.gql(
         &w.admin,
         "mutation($i: UpdateAgencyInput!) { updateAgency(input: $i) { agency { active } } }",
@@ -1424,7 +1429,7 @@ async fn a_referral_goes_to_an_active_agency_other_than_the_sender_for_what_it_d
 #[actix_web::test]
 async fn an_agency_sends_onward_from_a_case_it_owns_and_revokes_what_it_sent() {
     let w = casework().await;
-    let other = crate::helpers::fixtures::new_agency(&w.app, "Lampang Rajabhat").await;
+    let other = AgencyBuilder::new("Lampang Rajabhat").create(&w.app).await;
     let other_staff = agency_client(&w.app, other.id).await;
     let h = w.household(1).await;
     w.consent(&h, &["REFERRAL", "CASE_MANAGEMENT"], &[], &["UNIVERSITY"])

@@ -4,25 +4,33 @@ use serde_json::json;
 
 use crate::helpers::{
     TestApp,
-    fixtures::{
-        AccountBuilder, LAMPANG_VILLAGE, household_input, new_agency, register, seed_villages,
-    },
+    builders::{AgencyBuilder, HouseholdBuilder, TechnologyBuilder},
+    fixtures::{AccountBuilder, seed_villages},
 };
 
 const CREATE: &str = "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id name version provider { name } capitalsRaised minScores { financial } suitableAreas } } }";
 const UPDATE: &str = "mutation($i: UpdateTechnologyInput!) { updateTechnology(input: $i) { technology { name version } } }";
 
+/// A technology input without an agency (an AGENCY account's own; tests add `agencyId`).
 fn tech(name: &str) -> serde_json::Value {
-    json!({ "name": name, "sector": "AGRICULTURE", "capitalsRaised": ["NATURAL", "FINANCIAL", "NATURAL"], "unitCost": 2500,
-        "monthlyIncomeGain": 900, "trainingDays": 2, "seatsPerRound": 25, "readinessLevel": 8,
-        "minScores": { "financial": 1.5 }, "suitableAreas": ["52"] })
+    TechnologyBuilder::of_own_agency(name)
+        .sector("AGRICULTURE")
+        .capitals(&["NATURAL", "FINANCIAL", "NATURAL"])
+        .unit_cost(2500)
+        .readiness(8)
+        .suitable_areas(&["52"])
+        .with(
+            json!({ "monthlyIncomeGain": 900, "trainingDays": 2, "seatsPerRound": 25,
+            "minScores": { "financial": 1.5 } }),
+        )
+        .input()
 }
 
 #[actix_web::test]
 async fn agency_staff_add_their_own_technologies_and_cannot_touch_others() {
     let app = TestApp::spawn().await;
-    let ours = new_agency(&app, "RMUT Lanna").await;
-    let theirs = new_agency(&app, "RMUT Isan").await;
+    let ours = AgencyBuilder::new("RMUT Lanna").create(&app).await;
+    let theirs = AgencyBuilder::new("RMUT Isan").create(&app).await;
     let staff = app
         .client_for(
             &AccountBuilder::new(Role::Agency)
@@ -99,7 +107,7 @@ async fn agency_staff_add_their_own_technologies_and_cannot_touch_others() {
 async fn bad_technologies_name_the_field() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
-    let agency = new_agency(&app, "RMUT").await;
+    let agency = AgencyBuilder::new("RMUT").create(&app).await;
     let with = |k: &str, v: serde_json::Value| {
         let mut t = tech("T");
         t["agencyId"] = json!(api::graphql::node::encode("Agency", agency.id));
@@ -130,7 +138,8 @@ async fn bad_technologies_name_the_field() {
 async fn the_catalogue_filters_by_capital_area_cost_and_readiness() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
-    let agency = api::graphql::node::encode("Agency", new_agency(&app, "RMUT").await.id);
+    let agency =
+        api::graphql::node::encode("Agency", AgencyBuilder::new("RMUT").create(&app).await.id);
     for (name, caps, areas, cost, trl) in [
         ("Fish feed", json!(["FINANCIAL"]), json!(["52"]), 1000, 8),
         ("Solar pump", json!(["PHYSICAL"]), json!([]), 20000, 6),
@@ -187,6 +196,22 @@ async fn the_catalogue_filters_by_capital_area_cost_and_readiness() {
         ["Solar pump", "Silk dyeing"]
     );
     assert_eq!(
+        names(&by(json!({ "maxUnitCost": 1000 })).await),
+        ["Fish feed"]
+    );
+    assert_eq!(
+        names(&by(json!({ "maxUnitCost": 3000 })).await),
+        ["Fish feed", "Silk dyeing"]
+    );
+    assert_eq!(
+        names(&by(json!({ "minReadinessLevel": 9 })).await),
+        ["Silk dyeing"]
+    );
+    assert_eq!(
+        names(&by(json!({ "minReadinessLevel": 7 })).await),
+        ["Fish feed", "Silk dyeing"]
+    );
+    assert_eq!(
         names(&by(json!({ "maxUnitCost": 3000, "minReadinessLevel": 9 })).await),
         ["Silk dyeing"]
     );
@@ -204,13 +229,11 @@ async fn households_are_linked_to_enterprises_with_their_income() {
     app.gql(Some(&coordinator.token), "mutation($i: CreateEnterpriseInput!) { createEnterprise(input: $i) { enterprise { id } } }",
         json!({ "i": { "name": "Elsewhere", "kind": "SME", "areaCode": "95" } })).await.assert_error("BAD_USER_INPUT", Some("areaCode"));
 
-    let h = register(
-        &app,
-        &surveyor.token,
-        household_input(LAMPANG_VILLAGE, "ทอผ้า", 3),
-    )
-    .await["household"]["id"]
-        .clone();
+    let h = HouseholdBuilder::new(3)
+        .head("ทอผ้า")
+        .create(&app, &surveyor.token)
+        .await
+        .id;
     let link = "mutation($i: LinkHouseholdToEnterpriseInput!) { linkHouseholdToEnterprise(input: $i) { link { role monthlyIncome enterprise { name } } } }";
     let res = app.gql(Some(&surveyor.token), link, json!({ "i": { "enterpriseId": enterprise, "householdId": h, "role": "PRODUCER", "monthlyIncome": 1800.5 } })).await;
     assert_eq!(
@@ -251,7 +274,8 @@ async fn households_are_linked_to_enterprises_with_their_income() {
 async fn technology_costs_and_gains_outside_their_ranges_are_refused_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
-    let agency = api::graphql::node::encode("Agency", new_agency(&app, "RMUT").await.id);
+    let agency =
+        api::graphql::node::encode("Agency", AgencyBuilder::new("RMUT").create(&app).await.id);
     let with = |k: &str, v: serde_json::Value| {
         let mut t = tech("T");
         t["agencyId"] = json!(agency);
@@ -333,13 +357,11 @@ async fn enterprise_income_outside_0_to_10_million_baht_is_refused_and_nothing_i
     let e = app.gql(Some(&coordinator.token), "mutation($i: CreateEnterpriseInput!) { createEnterprise(input: $i) { enterprise { id } } }",
         json!({ "i": { "name": "กลุ่มทอผ้า", "kind": "COMMUNITY_ENTERPRISE", "areaCode": "520101" } })).await;
     let enterprise = e.data("/createEnterprise/enterprise/id").clone();
-    let h = register(
-        &app,
-        &surveyor.token,
-        household_input(LAMPANG_VILLAGE, "ทอผ้า", 3),
-    )
-    .await["household"]["id"]
-        .clone();
+    let h = HouseholdBuilder::new(3)
+        .head("ทอผ้า")
+        .create(&app, &surveyor.token)
+        .await
+        .id;
     let link = "mutation($i: LinkHouseholdToEnterpriseInput!) { linkHouseholdToEnterprise(input: $i) { link { monthlyIncome } } }";
     let input = |income: serde_json::Value| json!({ "i": { "enterpriseId": enterprise, "householdId": h, "role": "PRODUCER", "monthlyIncome": income } });
     for bad in [

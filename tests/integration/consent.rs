@@ -6,7 +6,8 @@ use serde_json::json;
 
 use crate::helpers::{
     TestApp,
-    fixtures::{LAMPANG_VILLAGE, household_input, new_agency, register, seed_villages},
+    builders::{AgencyBuilder, HouseholdBuilder},
+    fixtures::seed_villages,
 };
 
 const RECORD: &str = "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { consent { id status purposes recipientAgencyTypes recipientAgencies { name } } } }";
@@ -21,14 +22,13 @@ async fn an_agency_may_see_a_household_only_with_a_matching_given_unexpired_cons
     let app = TestApp::spawn().await;
     seed_villages(&app).await;
     let surveyor = app.client(Role::Surveyor).await;
-    let university = new_agency(&app, "RMUT Lanna").await; // UNIVERSITY
-    let other = new_agency(&app, "Another university").await;
-    let done = register(
-        &app,
-        &surveyor.token,
-        household_input(LAMPANG_VILLAGE, "สมศรี", 5),
-    )
-    .await;
+    let university = AgencyBuilder::new("RMUT Lanna").create(&app).await; // UNIVERSITY
+    let other = AgencyBuilder::new("Another university").create(&app).await;
+    let done = HouseholdBuilder::new(5)
+        .head("สมศรี")
+        .create(&app, &surveyor.token)
+        .await
+        .registered;
     let household_id = done["household"]["id"].clone();
     let household = uuid_of(&household_id);
     let now = Utc::now();
@@ -110,12 +110,11 @@ async fn a_consent_without_purpose_recipients_or_date_is_refused_by_field() {
     let app = TestApp::spawn().await;
     seed_villages(&app).await;
     let surveyor = app.client(Role::Surveyor).await;
-    let done = register(
-        &app,
-        &surveyor.token,
-        household_input(LAMPANG_VILLAGE, "สมศรี", 6),
-    )
-    .await;
+    let done = HouseholdBuilder::new(6)
+        .head("สมศรี")
+        .create(&app, &surveyor.token)
+        .await
+        .registered;
     let h = done["household"]["id"].clone();
     for (input, field) in [
         (

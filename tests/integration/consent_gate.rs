@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Client,
-    casework::{Casework, agency_client, agency_with, casework, gid, uuid_of},
-    fixtures::new_agency,
+    builders::AgencyBuilder,
+    casework::{Casework, agency_client, casework, gid, uuid_of},
 };
 
 /// Records that hang off the household and that the agency reaches by themselves.
@@ -245,7 +245,7 @@ async fn a_consent_opens_the_household_only_for_the_purpose_that_matches_the_way
 async fn a_consent_naming_another_agency_or_agency_type_does_not_open_the_household() {
     let w = casework().await;
     let tech = w.technology(w.agency.id, "Fish feed").await;
-    let other = new_agency(&w.app, "Lampang Rajabhat").await;
+    let other = AgencyBuilder::new("Lampang Rajabhat").create(&w.app).await;
     let other_staff = agency_client(&w.app, other.id).await;
     for (seed, (agencies, types)) in [(vec![other.id], vec![]), (vec![], vec!["NGO"])]
         .into_iter()
@@ -291,7 +291,9 @@ async fn a_consent_naming_another_agency_or_agency_type_does_not_open_the_househ
 #[actix_web::test]
 async fn a_consent_naming_the_agency_type_opens_the_household_to_a_referred_agency_of_that_type() {
     let w = casework().await;
-    let same_type = new_agency(&w.app, "Another university").await;
+    let same_type = AgencyBuilder::new("Another university")
+        .create(&w.app)
+        .await;
     let same_type_staff = agency_client(&w.app, same_type.id).await;
     let h = w.household(1).await;
     w.consent(&h, &["REFERRAL"], &[], &["UNIVERSITY"]).await;
@@ -441,7 +443,11 @@ async fn a_match_on_a_technology_the_agency_delivers_opens_the_household_only_wi
 #[actix_web::test]
 async fn an_agency_sees_only_the_matches_its_agency_delivers_on_a_household() {
     let w = casework().await;
-    let other = agency_with(&w.app, "Lampang NGO", AgencyType::Ngo, &["52"]).await;
+    let other = AgencyBuilder::new("Lampang NGO")
+        .agency_type(AgencyType::Ngo)
+        .coverage(&["52"])
+        .create(&w.app)
+        .await;
     let other_staff = agency_client(&w.app, other.id).await;
     let h = w.household(1).await;
     w.consent(&h, &["REFERRAL"], &[], &["UNIVERSITY", "NGO"])

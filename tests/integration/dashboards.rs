@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp,
+    builders::HouseholdBuilder,
     casework::{casework, gid},
-    fixtures::{AccountBuilder, LAMPANG_VILLAGE, household_input, register},
+    fixtures::{AccountBuilder, LAMPANG_VILLAGE},
 };
 
 /// Every cell of a dashboard area, as the API returns them.
@@ -495,12 +496,10 @@ async fn registered_households_reach_the_dashboard_through_the_rollups() {
     let before = read(&w.app, &admin.token, Some("5201")).await;
     assert_eq!(before.data("/dashboard/area/households/total/value"), 0);
     for seed in 0..3 {
-        register(
-            &w.app,
-            &w.surveyor.token,
-            household_input(LAMPANG_VILLAGE, &format!("คน{seed}"), 500 + seed),
-        )
-        .await;
+        HouseholdBuilder::new(500 + seed)
+            .head(&format!("คน{seed}"))
+            .create(&w.app, &w.surveyor.token)
+            .await;
     }
     let h = w.household(600).await;
     w.assess(&h).await;

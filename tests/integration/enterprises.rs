@@ -4,9 +4,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Client, TestApp,
-    fixtures::{
-        AccountBuilder, LAMPANG_VILLAGE, YALA_VILLAGE, household_input, register, seed_villages,
-    },
+    builders::HouseholdBuilder,
+    fixtures::{AccountBuilder, YALA_VILLAGE, seed_villages},
 };
 
 const CREATE: &str =
@@ -56,20 +55,17 @@ async fn world() -> World {
     };
     let lampang_enterprise = create(lampang.token.clone(), "กลุ่มทอผ้าบ้านเวียงเหนือ", "520101").await;
     let yala_enterprise = create(yala.token.clone(), "กลุ่มผ้าบาติกสะเตง", "950101").await;
-    let lampang_household = register(
-        &app,
-        &lampang_surveyor.token,
-        household_input(LAMPANG_VILLAGE, "สมศรี", 11),
-    )
-    .await["household"]["id"]
-        .clone();
-    let yala_household = register(
-        &app,
-        &admin.token,
-        household_input(YALA_VILLAGE, "อามีนะห์", 12),
-    )
-    .await["household"]["id"]
-        .clone();
+    let lampang_household = HouseholdBuilder::new(11)
+        .head("สมศรี")
+        .create(&app, &lampang_surveyor.token)
+        .await
+        .id;
+    let yala_household = HouseholdBuilder::new(12)
+        .village(YALA_VILLAGE)
+        .head("อามีนะห์")
+        .create(&app, &admin.token)
+        .await
+        .id;
     World {
         app,
         admin,

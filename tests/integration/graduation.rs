@@ -213,18 +213,12 @@ async fn drafts_and_cancelled_assessments_do_not_count() {
 async fn only_an_enrolled_household_is_ready() {
     let (app, c) = setup().await;
     let t = &c.token;
-    let registered = crate::helpers::fixtures::register(
-        &app,
-        t,
-        crate::helpers::fixtures::household_input(
-            crate::helpers::fixtures::LAMPANG_VILLAGE,
-            "ยังไม่ลงทะเบียน",
-            20,
-        ),
-    )
-    .await;
-    let h = registered["household"]["id"].clone();
-    let version = move_to(&app, t, &h, 1, "VERIFIED", None).await;
+    let built = crate::helpers::builders::HouseholdBuilder::new(20)
+        .head("ยังไม่ลงทะเบียน")
+        .status_path(&["VERIFIED"])
+        .create(&app, t)
+        .await;
+    let (h, version) = (built.id, built.version);
     make_ready(&app, t, &h).await;
     let r = readiness(&app, &c, &h).await;
     assert_eq!(failing(&r), ["ENROLLED"], "{r}");

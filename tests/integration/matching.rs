@@ -4,15 +4,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Client, TestApp,
-    fixtures::{
-        AccountBuilder, LAMPANG_VILLAGE, household_input, new_agency, register, seed_villages,
-    },
+    builders::{AgencyBuilder, AssessmentSpec, HouseholdBuilder, TechnologyBuilder},
+    fixtures::{AccountBuilder, seed_villages},
 };
 
-const CREATE_TECH: &str =
-    "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id name } } }";
-const ASSESS: &str = "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id ladder { overall } } } }";
-const TRANSITION: &str = "mutation($i: TransitionHouseholdInput!) { transitionHousehold(input: $i) { household { version } } }";
 const RUN: &str = "mutation($i: RunMatchingInput!) { runMatching(input: $i) { run { id householdsConsidered matchesCreated totalBenefit greedyBenefit
   matches(first: 100) { totalCount nodes { id status score household { id } technology { id name } } } } } }";
 
@@ -30,7 +25,10 @@ async fn world() -> World {
     let admin = app.client(Role::Admin).await;
     let coordinator = app.client(Role::Coordinator).await;
     let surveyor = app.client(Role::Surveyor).await;
-    let agency = new_agency(&app, "RMUT Lanna Lampang").await.id;
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang")
+        .create(&app)
+        .await
+        .id;
     World {
         app,
         admin,
@@ -42,39 +40,28 @@ async fn world() -> World {
 
 impl World {
     async fn technology(&self, name: &str, extra: Value) -> Value {
-        let mut input = json!({ "agencyId": api::graphql::node::encode("Agency", self.agency), "name": name, "sector": "FISHERY",
-            "capitalsRaised": ["FINANCIAL"], "unitCost": 3000, "monthlyIncomeGain": 1200, "trainingDays": 3,
-            "seatsPerRound": 30, "readinessLevel": 7 });
-        for (k, v) in extra.as_object().unwrap() {
-            input[k] = v.clone();
-        }
-        let res = self
-            .app
-            .gql(Some(&self.admin.token), CREATE_TECH, json!({ "i": input }))
-            .await;
-        res.data("/createTechnology/technology/id").clone()
+        TechnologyBuilder::new(self.agency, name)
+            .with(extra)
+            .create(&self.app, &self.admin.token)
+            .await
     }
 
     /// A VERIFIED household with an ACTIVE assessment.
     async fn household(&self, seed: u64, scores: [f64; 5], income: f64, has_land: bool) -> Value {
-        let done = register(
-            &self.app,
-            &self.surveyor.token,
-            household_input(LAMPANG_VILLAGE, &format!("คน{seed}"), seed),
-        )
-        .await;
-        let id = done["household"]["id"].clone();
-        self.app
-            .gql(Some(&self.coordinator.token), TRANSITION, json!({ "i": { "householdId": id, "version": 1, "to": "VERIFIED", "evidence": { "verifiedOn": "2026-11-01" } } }))
+        HouseholdBuilder::new(seed)
+            .status_path(&["VERIFIED"])
+            .moved_by(&self.coordinator.token)
+            .verified_on("2026-11-01")
+            .assessment(
+                AssessmentSpec::new(0.0, income)
+                    .on("2026-11-02")
+                    .size(4)
+                    .capitals(scores)
+                    .with(json!({ "hasLand": has_land })),
+            )
+            .create(&self.app, &self.surveyor.token)
             .await
-            .data("/transitionHousehold");
-        self.app
-            .gql(Some(&self.surveyor.token), ASSESS, json!({ "i": { "householdId": id, "assessedOn": "2026-11-02", "householdSize": 4,
-                "incomePerPerson": income, "hasLand": has_land,
-                "scores": { "human": scores[0], "physical": scores[1], "financial": scores[2], "natural": scores[3], "social": scores[4] } } }))
-            .await
-            .data("/recordAssessment");
-        id
+            .id
     }
 }
 
@@ -136,12 +123,11 @@ async fn recommendations_rank_by_need_and_their_reasons_add_up_to_the_score() {
     assert!(recs[0]["score"].as_f64().unwrap() > recs[1]["score"].as_f64().unwrap());
 
     // Without an assessment there is nothing to rank on.
-    let bare = register(
-        &w.app,
-        &w.surveyor.token,
-        household_input(LAMPANG_VILLAGE, "ไม่มี", 99),
-    )
-    .await;
+    let bare = HouseholdBuilder::new(99)
+        .head("ไม่มี")
+        .create(&w.app, &w.surveyor.token)
+        .await
+        .registered;
     w.app
         .gql(
             Some(&w.surveyor.token),

@@ -13,41 +13,21 @@ use uuid::Uuid;
 
 use crate::helpers::{
     Client, TestApp,
+    builders::{AgencyBuilder, AssessmentSpec, HouseholdBuilder, TechnologyBuilder},
     casework::uuid_of,
-    fixtures::{
-        AccountBuilder, LAMPANG_VILLAGE, LAMPANG_VILLAGE_2, household_input, new_agency, register,
-        seed_villages,
-    },
+    fixtures::{AccountBuilder, LAMPANG_VILLAGE, LAMPANG_VILLAGE_2, seed_villages},
     graduation::days_ago,
 };
 
-const RECORD: &str =
-    "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id } } }";
 const TRANSITION: &str = "mutation($i: TransitionMatchInput!) { transitionMatch(input: $i) { match { status version } } }";
 
-/// Every capital at `score` except `human` (when given).
-#[allow(clippy::too_many_arguments)]
-async fn assess(
-    app: &TestApp,
-    who: &Client,
-    household: &Value,
-    on: &str,
-    score: f64,
-    human: Option<f64>,
-    income: f64,
-    activate: bool,
-) -> Value {
-    app.gql(
-        Some(&who.token),
-        RECORD,
-        json!({ "i": { "householdId": household, "assessedOn": on, "householdSize": 3,
-            "incomePerPerson": income, "activate": activate, "hasLand": true,
-            "scores": { "human": human.unwrap_or(score), "physical": score, "financial": score,
-                        "natural": score, "social": score } } }),
-    )
-    .await
-    .data("/recordAssessment/assessment/id")
-    .clone()
+/// An ACTIVE assessment on `on` of three people with land: every capital at `score`,
+/// `income` baht per person per month.
+fn round(on: &str, score: f64, income: f64) -> AssessmentSpec {
+    AssessmentSpec::new(score, income)
+        .on(on)
+        .activate(true)
+        .with(json!({ "hasLand": true }))
 }
 
 struct World {
@@ -66,20 +46,6 @@ impl World {
     fn h(&self, n: usize) -> &Value {
         &self.households[n - 1]
     }
-}
-
-async fn technology(app: &TestApp, admin: &Client, agency: Uuid) -> Value {
-    let input = json!({ "agencyId": api::graphql::node::encode("Agency", agency), "name": "Fish feed",
-        "sector": "FISHERY", "capitalsRaised": ["FINANCIAL"], "unitCost": 3000, "monthlyIncomeGain": 1200,
-        "trainingDays": 3, "seatsPerRound": 30, "readinessLevel": 7 });
-    app.gql(
-        Some(&admin.token),
-        "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
-        json!({ "i": input }),
-    )
-    .await
-    .data("/createTechnology/technology/id")
-    .clone()
 }
 
 async fn suggest(app: &TestApp, who: &Client, household: &Value, technology: &Value) -> Value {
@@ -149,8 +115,10 @@ async fn world(adjust: impl FnOnce(&mut api::config::Settings)) -> World {
     seed_villages(&app).await;
     let admin = app.client(Role::Admin).await;
     let coordinator = app.client(Role::Coordinator).await;
-    let agency = new_agency(&app, "RMUT Lanna Lampang").await;
-    let t = technology(&app, &admin, agency.id).await;
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang").create(&app).await;
+    let t = TechnologyBuilder::new(agency.id, "Fish feed")
+        .create(&app, &admin.token)
+        .await;
     let (r1, r2) = (days_ago(400), days_ago(0));
     let villages = [
         LAMPANG_VILLAGE,
@@ -163,23 +131,22 @@ async fn world(adjust: impl FnOnce(&mut api::config::Settings)) -> World {
     ];
     let mut households = Vec::new();
     for (i, v) in villages.iter().enumerate() {
-        let h = register(
-            &app,
-            &coordinator.token,
-            household_input(v, &format!("ครัวเรือน{i}"), 700 + i as u64),
-        )
-        .await;
-        households.push(h["household"]["id"].clone());
+        let h = HouseholdBuilder::new(700 + i as u64)
+            .village(v)
+            .head(&format!("ครัวเรือน{i}"))
+            .create(&app, &coordinator.token)
+            .await;
+        households.push(h.id);
     }
     let h = |n: usize| households[n - 1].clone();
     let c = &coordinator;
-    assess(&app, c, &h(1), &r1, 1.5, None, 2000.0, true).await;
-    assess(&app, c, &h(2), &r1, 1.5, None, 2000.0, true).await;
-    let h3_base = assess(&app, c, &h(3), &r1, 2.0, None, 4000.0, true).await;
-    assess(&app, c, &h(4), &r1, 2.0, None, 4000.0, true).await;
-    assess(&app, c, &h(5), &r1, 3.0, None, 6000.0, true).await;
-    assess(&app, c, &h(6), &r1, 1.5, None, 2000.0, true).await;
-    assess(&app, c, &h(7), &r1, 1.5, None, 2000.0, true).await;
+    round(&r1, 1.5, 2000.0).record(&app, &c.token, &h(1)).await;
+    round(&r1, 1.5, 2000.0).record(&app, &c.token, &h(2)).await;
+    let h3_base = round(&r1, 2.0, 4000.0).record(&app, &c.token, &h(3)).await;
+    round(&r1, 2.0, 4000.0).record(&app, &c.token, &h(4)).await;
+    round(&r1, 3.0, 6000.0).record(&app, &c.token, &h(5)).await;
+    round(&r1, 1.5, 2000.0).record(&app, &c.token, &h(6)).await;
+    round(&r1, 1.5, 2000.0).record(&app, &c.token, &h(7)).await;
     // Matches (on the round-1 assessments): H1 and H3 adopt T, H2 declines it.
     for n in [1, 3] {
         let m = suggest(&app, c, &h(n), &t).await;
@@ -193,12 +160,15 @@ async fn world(adjust: impl FnOnce(&mut api::config::Settings)) -> World {
     }
     let m = suggest(&app, c, &h(2), &t).await;
     move_match(&app, c, &m, &["DECLINED"]).await;
-    assess(&app, c, &h(1), &r2, 2.0, None, 4000.0, true).await;
-    assess(&app, c, &h(2), &r2, 1.5, Some(2.0), 2500.0, true).await;
-    let h3_end = assess(&app, c, &h(3), &r2, 3.0, None, 6000.0, true).await;
-    assess(&app, c, &h(4), &r2, 1.5, None, 2000.0, true).await;
-    assess(&app, c, &h(5), &r2, 3.5, None, 7000.0, true).await;
-    let cancelled = assess(&app, c, &h(5), &r2, 1.0, None, 100.0, true).await;
+    round(&r2, 2.0, 4000.0).record(&app, &c.token, &h(1)).await;
+    round(&r2, 1.5, 2500.0)
+        .human(2.0)
+        .record(&app, &c.token, &h(2))
+        .await;
+    let h3_end = round(&r2, 3.0, 6000.0).record(&app, &c.token, &h(3)).await;
+    round(&r2, 1.5, 2000.0).record(&app, &c.token, &h(4)).await;
+    round(&r2, 3.5, 7000.0).record(&app, &c.token, &h(5)).await;
+    let cancelled = round(&r2, 1.0, 100.0).record(&app, &c.token, &h(5)).await;
     app.gql(
         Some(&c.token),
         "mutation($i: AssessmentStatusInput!) { cancelAssessment(input: $i) { assessment { status } } }",
@@ -206,8 +176,11 @@ async fn world(adjust: impl FnOnce(&mut api::config::Settings)) -> World {
     )
     .await
     .data("/cancelAssessment/assessment/status");
-    assess(&app, c, &h(6), &r2, 3.5, None, 7000.0, false).await;
-    assess(&app, c, &h(7), &r2, 1.5, None, 2000.0, true).await;
+    round(&r2, 3.5, 7000.0)
+        .activate(false)
+        .record(&app, &c.token, &h(6))
+        .await;
+    round(&r2, 1.5, 2000.0).record(&app, &c.token, &h(7)).await;
     deliver(
         &app,
         &h(1),
@@ -830,17 +803,9 @@ async fn the_measured_effect_is_read_again_only_after_a_write_that_changes_it() 
 
     // H7, a comparable household, is reassessed higher: the next recommendation counts it.
     let today = Utc::now().date_naive().to_string();
-    assess(
-        &w.app,
-        &w.coordinator,
-        w.h(7),
-        &today,
-        3.0,
-        None,
-        2000.0,
-        true,
-    )
-    .await;
+    round(&today, 3.0, 2000.0)
+        .record(&w.app, &w.coordinator.token, w.h(7))
+        .await;
     let (after, _) = track_reason(&w).await;
     assert_eq!(after["evidence"]["comparison"], 2);
     assert_eq!(after["evidence"]["comparisonMovedUp"], 1);
@@ -851,17 +816,18 @@ async fn ladders_of_a_page_of_households_take_the_same_statements_at_5_and_20() 
     let app = TestApp::spawn().await;
     seed_villages(&app).await;
     let c = app.client(Role::Coordinator).await;
-    let agency = new_agency(&app, "RMUT Lanna Lampang").await;
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang").create(&app).await;
     for i in 0..22u64 {
-        let h = register(
-            &app,
-            &c.token,
-            household_input(LAMPANG_VILLAGE, &format!("คน{i}"), 900 + i),
-        )
-        .await["household"]["id"]
-            .clone();
-        assess(&app, &c, &h, &days_ago(300), 1.5, None, 2000.0, true).await;
-        assess(&app, &c, &h, &days_ago(1), 2.0, None, 3000.0, true).await;
+        let h = HouseholdBuilder::new(900 + i)
+            .create(&app, &c.token)
+            .await
+            .id;
+        round(&days_ago(300), 1.5, 2000.0)
+            .record(&app, &c.token, &h)
+            .await;
+        round(&days_ago(1), 2.0, 3000.0)
+            .record(&app, &c.token, &h)
+            .await;
         deliver(
             &app,
             &h,

@@ -5,7 +5,8 @@ use serde_json::json;
 
 use crate::helpers::{
     TestApp,
-    fixtures::{insert_account_row, new_agency},
+    builders::{AgencyBuilder, HouseholdBuilder},
+    fixtures::insert_account_row,
 };
 
 async fn statements_for(
@@ -25,7 +26,9 @@ async fn agencies_with_their_accounts_take_the_same_statements_at_5_and_50() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
     for i in 0..55 {
-        let agency = new_agency(&app, &format!("Agency {i:02}")).await;
+        let agency = AgencyBuilder::new(&format!("Agency {i:02}"))
+            .create(&app)
+            .await;
         for j in 0..3 {
             insert_account_row(&app, agency.id, &format!("staff-{i}-{j}")).await;
         }
@@ -67,14 +70,16 @@ async fn districts_with_their_subdistricts_take_the_same_statements_at_5_and_50(
 
 #[actix_web::test]
 async fn households_with_members_persons_and_history_take_the_same_statements_at_5_and_50() {
-    use crate::helpers::fixtures::{LAMPANG_VILLAGE, household_input, seed_villages};
+    use crate::helpers::fixtures::{LAMPANG_VILLAGE, seed_villages};
     let app = TestApp::spawn().await;
     seed_villages(&app).await;
     let coordinator = app.client(Role::Coordinator).await;
     let pii = &app.state.services.pii;
     for i in 0..55u64 {
-        let mut input = household_input(LAMPANG_VILLAGE, &format!("คนที่{i}"), 1000 + i);
-        input["members"].as_array_mut().unwrap().push(json!({ "role": "CHILD", "person": { "givenName": format!("ลูก{i}"), "familyName": "ใจดี" } }));
+        let input = HouseholdBuilder::new(1000 + i)
+            .head(&format!("คนที่{i}"))
+            .member(json!({ "role": "CHILD", "person": { "givenName": format!("ลูก{i}"), "familyName": "ใจดี" } }))
+            .input();
         let parsed = api::household::validate::HouseholdInput {
             village_code: LAMPANG_VILLAGE.into(),
             house_number: None,
@@ -133,7 +138,7 @@ async fn households_with_members_persons_and_history_take_the_same_statements_at
 
 #[actix_web::test]
 async fn enterprises_with_their_links_take_the_same_statements_at_5_and_50() {
-    use crate::helpers::fixtures::{LAMPANG_VILLAGE, household_input, register, seed_villages};
+    use crate::helpers::fixtures::{LAMPANG_VILLAGE, seed_villages};
     use api::{
         audit::service::Actor,
         auth::Scope,
@@ -145,13 +150,11 @@ async fn enterprises_with_their_links_take_the_same_statements_at_5_and_50() {
     let surveyor = app.client(Role::Surveyor).await;
     let mut households = Vec::new();
     for i in 0..3u64 {
-        let id = register(
-            &app,
-            &surveyor.token,
-            household_input(LAMPANG_VILLAGE, &format!("ผู้ผลิต{i}"), 500 + i),
-        )
-        .await["household"]["id"]
-            .clone();
+        let id = HouseholdBuilder::new(500 + i)
+            .head(&format!("ผู้ผลิต{i}"))
+            .create(&app, &surveyor.token)
+            .await
+            .id;
         households.push(
             api::graphql::node::decode_uuid(
                 &async_graphql::ID(id.as_str().unwrap().into()),

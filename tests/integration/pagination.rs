@@ -1,7 +1,7 @@
 use entity::enums::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fixtures::new_agency};
+use crate::helpers::{TestApp, builders::AgencyBuilder};
 
 fn codes(v: &Value) -> Vec<String> {
     v["edges"]
@@ -65,12 +65,14 @@ async fn a_cursor_stays_valid_when_rows_are_inserted() {
     let app = TestApp::spawn().await;
     let admin = app.client(Role::Admin).await;
     for i in 0..4 {
-        new_agency(&app, &format!("Agency {i}")).await;
+        AgencyBuilder::new(&format!("Agency {i}"))
+            .create(&app)
+            .await;
     }
     let q = "query($a: String) { agencies(first: 2, after: $a) { edges { node { name } } pageInfo { endCursor hasNextPage } } }";
     let page1 = app.gql(Some(&admin.token), q, json!({})).await;
     let cursor = page1.data("/agencies/pageInfo/endCursor").clone();
-    new_agency(&app, "Agency late").await;
+    AgencyBuilder::new("Agency late").create(&app).await;
     let page2 = app.gql(Some(&admin.token), q, json!({ "a": cursor })).await;
     let names: Vec<&str> = page2
         .data("/agencies/edges")

@@ -16,8 +16,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp,
-    casework::{Casework, assessment_input, casework, uuid_of},
-    fixtures::{LAMPANG_VILLAGE, LAMPANG_VILLAGE_2, household_input, register},
+    builders::{AssessmentSpec, HouseholdBuilder},
+    casework::{Casework, assessment_input, casework, uuid_of, yesterday},
+    fixtures::{LAMPANG_VILLAGE, LAMPANG_VILLAGE_2},
     graduation::{move_to, transition},
 };
 
@@ -30,8 +31,6 @@ const MOVE_MATCH: &str = "mutation($i: TransitionMatchInput!) { transitionMatch(
 const RESOLVE: &str = "mutation($i: ResolveDuplicateInput!) { resolveDuplicate(input: $i) { potentialDuplicate { status } } }";
 const CANCEL: &str = "mutation($i: AssessmentStatusInput!) { cancelAssessment(input: $i) { assessment { status } } }";
 const ACTIVATE: &str = "mutation($i: AssessmentStatusInput!) { activateAssessment(input: $i) { assessment { status } } }";
-const RECORD: &str =
-    "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id } } }";
 
 async fn mae_mo(app: &TestApp) {
     let csv = "code,level,parent_code,name_th,name_en,postal_code,lat,lng,region\n\
@@ -71,13 +70,15 @@ async fn assert_recounts(app: &TestApp) {
 /// Registers a household (as the surveyor) with a head named `given`, without an ID number,
 /// so that look-alikes are flagged; returns (id, potential duplicates).
 async fn register_named(cw: &Casework, village: &str, given: &str) -> (Value, Value) {
-    let done = register(
-        &cw.app,
-        &cw.surveyor.token,
-        json!({ "villageCode": village, "source": "TPMAP", "members": [
-            { "role": "HEAD", "person": { "givenName": given, "familyName": "ใจดี", "birthDate": "1970-03-01" } } ] }),
-    )
-    .await;
+    let done = HouseholdBuilder::new(0)
+        .village(village)
+        .head(given)
+        .head_with(json!({ "birthDate": "1970-03-01" }))
+        .head_omit(&["nationalId", "sex"])
+        .omit(&["houseNumber"])
+        .create(&cw.app, &cw.surveyor.token)
+        .await
+        .registered;
     (
         done["household"]["id"].clone(),
         done["potentialDuplicates"].clone(),
@@ -85,12 +86,12 @@ async fn register_named(cw: &Casework, village: &str, given: &str) -> (Value, Va
 }
 
 async fn assess(cw: &Casework, household: &Value, score: f64, activate: bool) -> Value {
-    let mut input = assessment_input(Some(household), score);
-    input["activate"] = json!(activate);
-    cw.gql(&cw.surveyor, RECORD, json!({ "i": input }))
+    AssessmentSpec::new(score, 2500.0)
+        .on(&yesterday())
+        .with(json!({ "hasLand": true }))
+        .activate(activate)
+        .record(&cw.app, &cw.surveyor.token, household)
         .await
-        .data("/recordAssessment/assessment/id")
-        .clone()
 }
 
 async fn move_match(cw: &Casework, m: &Value, version: i64, to: &str, extra: Value) -> i64 {
@@ -134,13 +135,12 @@ async fn rollups_follow_a_mix_of_writes_and_equal_a_recount() {
     .await
     .data("/resolveDuplicate");
     // One not eligible in another village.
-    let h5 = register(
-        app,
-        &cw.surveyor.token,
-        household_input(LAMPANG_VILLAGE_2, "คนห้า", 5),
-    )
-    .await["household"]["id"]
-        .clone();
+    let h5 = HouseholdBuilder::new(5)
+        .village(LAMPANG_VILLAGE_2)
+        .head("คนห้า")
+        .create(app, &cw.surveyor.token)
+        .await
+        .id;
     transition(app, coord, &h5, 1, "NOT_ELIGIBLE", Some("รายได้เกินเกณฑ์"))
         .await
         .data("/transitionHousehold");
@@ -322,9 +322,13 @@ async fn rollups_equal_a_recount_after_a_seeded_random_sequence_of_writes() {
         let ok = match op {
             0 => {
                 let village = villages[rng.random_range(0..villages.len())];
-                let mut input = household_input(village, &format!("คน{step}"), 1000 + step);
-                input["members"][0]["person"]["phone"] = json!("0812345678");
-                let res = register(app, &cw.surveyor.token, input).await;
+                let res = HouseholdBuilder::new(1000 + step)
+                    .village(village)
+                    .head(&format!("คน{step}"))
+                    .phone("0812345678")
+                    .create(app, &cw.surveyor.token)
+                    .await
+                    .registered;
                 let id = res["household"]["id"].clone();
                 cw.consent(&id, &["REFERRAL", "CASE_MANAGEMENT"], &[cw.agency.id], &[])
                     .await;

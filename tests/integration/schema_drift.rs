@@ -61,56 +61,131 @@ async fn every_type_field_argument_and_enum_value_is_described() {
     assert!(missing.is_empty(), "undocumented: {missing:#?}");
 }
 
-/// Every entity reads back from the migrated tables (same columns, same types).
+/// Reads every row of each entity's table (so each column the entity names must exist with a
+/// type it can decode) and returns (table, rows read).
+macro_rules! read_every_table {
+    ($db:expr, $($entity:ident),+ $(,)?) => {{
+        use sea_orm::{EntityName, EntityTrait};
+        let mut read = Vec::new();
+        $(
+            let rows = entity::$entity::Entity::find()
+                .all($db)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", stringify!($entity)));
+            read.push((entity::$entity::Entity.table_name().to_string(), rows.len()));
+        )+
+        read
+    }};
+}
+
+/// Every migrated table has an entity, and every entity reads back from its table (same
+/// columns, same types), with rows in the tables a registration, an assessment, a login and an
+/// agency write.
 #[actix_web::test]
 async fn the_entities_match_the_migrated_tables() {
-    use entity::*;
-    use sea_orm::EntityTrait;
+    use crate::helpers::{
+        builders::{AgencyBuilder, AssessmentSpec, HouseholdBuilder},
+        fixtures::seed_villages,
+    };
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let app = crate::helpers::TestApp::spawn().await;
     app.client(entity::enums::Role::Admin).await; // account, session, token, audit rows
-    api::agency::service::create_agency(
-        &app.db,
-        &api::audit::service::Actor::system("test"),
-        "An agency".into(),
-        entity::enums::AgencyType::Ngo,
-        api::agency::service::AgencyFields {
-            name: None,
-            name_en: None,
-            agency_type: None,
-            contact_name: None,
-            contact_email: None,
-            contact_phone: None,
-            coverage: Some(vec!["95".into()]),
-            active: None,
-        },
-    )
-    .await
-    .unwrap();
+    AgencyBuilder::new("An agency")
+        .agency_type(entity::enums::AgencyType::Ngo)
+        .coverage(&["95"])
+        .create(&app)
+        .await;
+    seed_villages(&app).await;
+    let surveyor = app.client(entity::enums::Role::Surveyor).await;
+    let household = HouseholdBuilder::new(7)
+        .head("สมศรี")
+        .assessment(
+            AssessmentSpec::new(2.0, 2500.0)
+                .on("2026-11-01")
+                .activate(true),
+        )
+        .create(&app, &surveyor.token)
+        .await;
+    assert!(household.assessment.is_some());
+
     let db = &app.db;
-    assert!(area::Entity::find().one(db).await.unwrap().is_some());
-    assert!(agency::Entity::find().one(db).await.unwrap().is_some());
-    assert!(
-        agency_coverage::Entity::find()
-            .one(db)
-            .await
-            .unwrap()
-            .is_some()
+    let read = read_every_table!(
+        db,
+        account,
+        agency,
+        agency_coverage,
+        area,
+        area_rollup,
+        assessment,
+        audit_event,
+        auth_session,
+        case_event,
+        consent,
+        consent_grant,
+        enterprise,
+        enterprise_link,
+        graduation,
+        household,
+        household_contribution,
+        household_external_id,
+        household_status_event,
+        idempotency_key,
+        intervention,
+        login_throttle,
+        r#match,
+        match_event,
+        matching_run,
+        membership,
+        person,
+        potential_duplicate,
+        poverty_line,
+        referral,
+        refresh_token,
+        service,
+        support_case,
+        technology,
+        visit,
     );
-    assert!(account::Entity::find().one(db).await.unwrap().is_some());
-    assert!(
-        auth_session::Entity::find()
-            .one(db)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        refresh_token::Entity::find()
-            .one(db)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(audit_event::Entity::find().one(db).await.unwrap().is_some());
-    login_throttle::Entity::find().one(db).await.unwrap();
+
+    // The tables the migrations made, all of them.
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        _ => "SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema()",
+    };
+    let migrated: std::collections::BTreeSet<String> = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "t").unwrap())
+        .filter(|t| t != "seaql_migrations")
+        .collect();
+    let entities: std::collections::BTreeSet<String> =
+        read.iter().map(|(table, _)| table.clone()).collect();
+    assert_eq!(entities, migrated, "entities vs migrated tables");
+
+    // Rows were decoded, not just an empty result, where the fixtures above write.
+    let rows: std::collections::BTreeMap<&str, usize> =
+        read.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+    for table in [
+        "area",
+        "agency",
+        "agency_coverage",
+        "account",
+        "auth_session",
+        "refresh_token",
+        "audit_event",
+        "household",
+        "person",
+        "membership",
+        "household_status_event",
+        "assessment",
+        "poverty_line",
+        "area_rollup",
+    ] {
+        assert!(rows[table] > 0, "no {table} row was read: {rows:?}");
+    }
 }

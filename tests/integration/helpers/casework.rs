@@ -1,23 +1,18 @@
 //! Casework fixtures (docs/casework.md): households with consents, cases, referrals,
 //! interventions and visits, all written through GraphQL with valid defaults.
-use api::{
-    agency::service::{AgencyFields, create_agency},
-    audit::service::Actor,
-};
 use chrono::{Duration, Utc};
-use entity::{
-    agency,
-    enums::{AgencyType, Role},
-};
+use entity::{agency, enums::Role};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
     Client, Gql, TestApp,
-    fixtures::{
-        AccountBuilder, LAMPANG_VILLAGE, household_input, new_agency, register, seed_villages,
+    builders::{
+        AgencyBuilder, AssessmentSpec, CaseBuilder, ConsentBuilder, HouseholdBuilder,
+        ReferralBuilder, TechnologyBuilder,
     },
+    fixtures::{AccountBuilder, seed_villages},
 };
 
 /// What tests read back of a case.
@@ -121,33 +116,6 @@ where
     E::find().count(&app.db).await.expect("count")
 }
 
-/// An agency of `agency_type` covering `coverage` (province codes).
-pub async fn agency_with(
-    app: &TestApp,
-    name: &str,
-    agency_type: AgencyType,
-    coverage: &[&str],
-) -> agency::Model {
-    create_agency(
-        &app.db,
-        &Actor::system("test"),
-        name.into(),
-        agency_type,
-        AgencyFields {
-            name: None,
-            name_en: None,
-            agency_type: None,
-            contact_name: None,
-            contact_email: None,
-            contact_phone: None,
-            coverage: Some(coverage.iter().map(|c| c.to_string()).collect()),
-            active: None,
-        },
-    )
-    .await
-    .expect("fixture agency")
-}
-
 /// An ACTIVE assessment input (scores 1.00–4.00) for `household`, or without it for a visit.
 pub fn assessment_input(household: Option<&Value>, score: f64) -> Value {
     let mut input = json!({ "assessedOn": yesterday(), "householdSize": 3, "incomePerPerson": 2500.0,
@@ -178,7 +146,7 @@ pub async fn casework() -> Casework {
     let admin = app.client(Role::Admin).await;
     let coordinator = app.client(Role::Coordinator).await;
     let surveyor = app.client(Role::Surveyor).await;
-    let agency = new_agency(&app, "RMUT Lanna Lampang").await;
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang").create(&app).await;
     let staff = agency_client(&app, agency.id).await;
     Casework {
         app,
@@ -207,10 +175,11 @@ impl Casework {
     /// A household in Lampang (registered by the surveyor) without any consent: one head with
     /// a national ID and a phone number. Returns its id.
     pub async fn household(&self, seed: u64) -> Value {
-        let mut input = household_input(LAMPANG_VILLAGE, &format!("คน{seed}"), seed);
-        input["members"][0]["person"]["phone"] = json!("0812345678");
-        let done = register(&self.app, &self.surveyor.token, input).await;
-        done["household"]["id"].clone()
+        HouseholdBuilder::new(seed)
+            .phone("0812345678")
+            .create(&self.app, &self.surveyor.token)
+            .await
+            .id
     }
 
     /// Records a GIVEN consent (given yesterday, no end) for `purposes` naming `agencies` and
@@ -222,31 +191,20 @@ impl Casework {
         agencies: &[Uuid],
         types: &[&str],
     ) -> Value {
-        self.consent_with(
-            household,
-            json!({ "purposes": purposes,
-                "recipientAgencyIds": agencies.iter().map(|a| gid("Agency", *a)).collect::<Vec<_>>(),
-                "recipientAgencyTypes": types }),
-        )
-        .await
+        ConsentBuilder::new(household)
+            .purposes(purposes)
+            .agencies(agencies)
+            .agency_types(types)
+            .create(&self.app, &self.surveyor.token)
+            .await
     }
 
     /// Records a consent: GIVEN yesterday by default, `extra` overriding any field.
     pub async fn consent_with(&self, household: &Value, extra: Value) -> Value {
-        let mut input = json!({ "householdId": household, "legalBasis": "CONSENT", "status": "GIVEN",
-            "givenAt": (Utc::now() - Duration::days(1)).to_rfc3339(), "recipientAgencyIds": [],
-            "recipientAgencyTypes": [] });
-        for (k, v) in extra.as_object().expect("an object") {
-            input[k] = v.clone();
-        }
-        let res = self
-            .gql(
-                &self.surveyor,
-                "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { consent { id } } }",
-                json!({ "i": input }),
-            )
-            .await;
-        res.data("/recordConsent/consent/id").clone()
+        ConsentBuilder::new(household)
+            .with(extra)
+            .create(&self.app, &self.surveyor.token)
+            .await
     }
 
     pub async fn withdraw_consent(&self, consent: &Value) {
@@ -274,19 +232,10 @@ impl Casework {
 
     /// Opens a case with `extra` input fields; returns its id.
     pub async fn open_case_with(&self, household: &Value, extra: Value) -> Value {
-        let mut input =
-            json!({ "householdId": household, "type": "HEALTH", "summary": "ต้องการกายอุปกรณ์" });
-        for (k, v) in extra.as_object().expect("an object") {
-            input[k] = v.clone();
-        }
-        let res = self
-            .gql(
-                &self.coordinator,
-                &open_case_mutation(),
-                json!({ "i": input }),
-            )
-            .await;
-        res.data("/openCase/case/id").clone()
+        CaseBuilder::new(household)
+            .with(extra)
+            .create(&self.app, &self.coordinator.token)
+            .await
     }
 
     /// Reads a case as `who` (null when out of scope).
@@ -323,25 +272,17 @@ impl Casework {
 
     /// Refers `case` to `to` under a coordinator's consent override; returns the referral id.
     pub async fn refer_overriding(&self, case: &Value, to: Uuid) -> Value {
-        self.refer_with(
-            &self.coordinator,
-            case,
-            to,
-            json!({ "consentOverrideReason": "ผู้ป่วยติดเตียง ต้องการความช่วยเหลือด่วน" }),
-        )
-        .await
-        .data("/referCase/referral/id")
-        .clone()
+        ReferralBuilder::new(case, to)
+            .overriding_consent()
+            .create(&self.app, &self.coordinator.token)
+            .await
     }
 
     /// `referCase` as `who` with `extra` input fields (raw response).
     pub async fn refer_with(&self, who: &Client, case: &Value, to: Uuid, extra: Value) -> Gql {
-        let mut input = json!({ "caseId": case, "toAgencyId": gid("Agency", to),
-            "reason": "ครอบครัวต้องการอาชีพเสริม" });
-        for (k, v) in extra.as_object().expect("an object") {
-            input[k] = v.clone();
-        }
-        self.gql(who, &refer_mutation(), json!({ "i": input }))
+        ReferralBuilder::new(case, to)
+            .with(extra)
+            .send(&self.app, &who.token)
             .await
     }
 
@@ -469,29 +410,18 @@ impl Casework {
 
     /// A technology `agency` delivers (ADMIN adds it); returns its id.
     pub async fn technology(&self, agency: Uuid, name: &str) -> Value {
-        let input = json!({ "agencyId": gid("Agency", agency), "name": name, "sector": "FISHERY",
-            "capitalsRaised": ["FINANCIAL"], "unitCost": 3000, "monthlyIncomeGain": 1200, "trainingDays": 3,
-            "seatsPerRound": 30, "readinessLevel": 7 });
-        self.gql(
-            &self.admin,
-            "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
-            json!({ "i": input }),
-        )
-        .await
-        .data("/createTechnology/technology/id")
-        .clone()
+        TechnologyBuilder::new(agency, name)
+            .create(&self.app, &self.admin.token)
+            .await
     }
 
     /// The surveyor records an ACTIVE assessment of `household`; returns its id.
     pub async fn assess(&self, household: &Value) -> Value {
-        self.gql(
-            &self.surveyor,
-            "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id } } }",
-            json!({ "i": assessment_input(Some(household), 1.5) }),
-        )
-        .await
-        .data("/recordAssessment/assessment/id")
-        .clone()
+        AssessmentSpec::new(1.5, 2500.0)
+            .on(&yesterday())
+            .with(json!({ "hasLand": true }))
+            .record(&self.app, &self.surveyor.token, household)
+            .await
     }
 
     /// The coordinator suggests `technology` to `household` (which needs an ACTIVE

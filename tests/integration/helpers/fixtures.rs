@@ -2,18 +2,20 @@
 //! and audit apply) except where a test needs volume, which `insert_account_row` provides.
 use api::{
     account::service::{NewAccount, create_account},
-    agency::service::{AgencyFields, create_agency},
     audit::service::Actor,
 };
 use chrono::Utc;
 use entity::{
-    account, agency,
-    enums::{AgencyType, Role, StringList},
+    account,
+    enums::{Role, StringList},
 };
 use sea_orm::{ActiveModelTrait, Set};
 use uuid::Uuid;
 
-use super::{PASSWORD, TestApp};
+use super::{
+    PASSWORD, TestApp,
+    builders::{AgencyBuilder, HouseholdBuilder},
+};
 
 pub struct AccountBuilder {
     role: Role,
@@ -54,9 +56,12 @@ impl AccountBuilder {
     pub async fn create(self, app: &TestApp) -> account::Model {
         let agency = match (self.role, self.agency) {
             (_, Some(a)) => Some(a),
-            (Role::Agency, None) => {
-                Some(new_agency(app, &format!("Agency {}", short_id())).await.id)
-            }
+            (Role::Agency, None) => Some(
+                AgencyBuilder::new(&format!("Agency {}", short_id()))
+                    .create(app)
+                    .await
+                    .id,
+            ),
             _ => None,
         };
         let login = self
@@ -81,27 +86,6 @@ impl AccountBuilder {
 
 pub fn short_id() -> String {
     Uuid::new_v4().simple().to_string()[..8].to_string()
-}
-
-pub async fn new_agency(app: &TestApp, name: &str) -> agency::Model {
-    create_agency(
-        &app.db,
-        &Actor::system("test"),
-        name.into(),
-        AgencyType::University,
-        AgencyFields {
-            name: None,
-            name_en: None,
-            agency_type: None,
-            contact_name: None,
-            contact_email: None,
-            contact_phone: None,
-            coverage: Some(vec!["52".into()]),
-            active: None,
-        },
-    )
-    .await
-    .expect("fixture agency")
 }
 
 /// Inserts an account row directly (no password hashing) for tests that need many.
@@ -167,15 +151,10 @@ pub async fn register(app: &TestApp, token: &str, input: serde_json::Value) -> s
     res.data("/registerHousehold").clone()
 }
 
-/// A household input with valid defaults: one head in `village`.
+/// A household input with valid defaults: one head in `village` (see [`HouseholdBuilder`]).
 pub fn household_input(village: &str, head_given: &str, id_seed: u64) -> serde_json::Value {
-    serde_json::json!({
-        "villageCode": village,
-        "source": "TPMAP",
-        "houseNumber": format!("{}/1", id_seed % 1000),
-        "members": [{ "role": "HEAD", "person": {
-            "givenName": head_given, "familyName": "ใจดี", "sex": "FEMALE",
-            "birthDate": "1970-05-01", "nationalId": thai_id(id_seed)
-        }}]
-    })
+    HouseholdBuilder::new(id_seed)
+        .village(village)
+        .head(head_given)
+        .input()
 }

@@ -1,15 +1,11 @@
 //! Graduation fixtures: assessments at chosen levels and dates, and households enrolled, ready
 //! to graduate, or graduated — all through the GraphQL API, so every rule applies.
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{
     Gql, TestApp,
-    fixtures::{LAMPANG_VILLAGE, household_input, register},
+    builders::{AssessmentSpec, HouseholdBuilder, transition_household},
 };
-
-pub const TRANSITION: &str = "mutation($i: TransitionHouseholdInput!) { transitionHousehold(input: $i) { household { id status version } } }";
-
-const RECORD: &str = "mutation($i: RecordAssessmentInput!) { recordAssessment(input: $i) { assessment { id status } } }";
 
 /// The date `n` days before today (UTC), as the API reads dates.
 pub fn days_ago(n: i64) -> String {
@@ -27,16 +23,11 @@ pub async fn assess(
     income: f64,
     activate: bool,
 ) -> String {
-    let res = app
-        .gql(
-            Some(token),
-            RECORD,
-            json!({ "i": { "householdId": household, "assessedOn": on, "householdSize": 3,
-                "incomePerPerson": income, "activate": activate,
-                "scores": { "human": score, "physical": score, "financial": score, "natural": score, "social": score } } }),
-        )
-        .await;
-    res.data("/recordAssessment/assessment/id")
+    AssessmentSpec::new(score, income)
+        .on(on)
+        .activate(activate)
+        .record(app, token, household)
+        .await
         .as_str()
         .unwrap()
         .to_string()
@@ -58,13 +49,7 @@ pub async fn transition(
     to: &str,
     reason: Option<&str>,
 ) -> Gql {
-    app.gql(
-        Some(token),
-        TRANSITION,
-        json!({ "i": { "householdId": household, "version": version, "to": to, "reason": reason,
-            "evidence": { "verifiedOn": days_ago(30) } } }),
-    )
-    .await
+    transition_household(app, token, household, version, to, reason).await
 }
 
 /// Moves a household to `to`, returning the new version (panics on an error).
@@ -85,16 +70,12 @@ pub async fn move_to(
 
 /// A new ENROLLED household in the Lampang test village (villages seeded); (id, version).
 pub async fn enrolled_household(app: &TestApp, token: &str, seed: u64) -> (Value, i64) {
-    let done = register(
-        app,
-        token,
-        household_input(LAMPANG_VILLAGE, "ผู้จบการศึกษา", seed),
-    )
-    .await;
-    let id = done["household"]["id"].clone();
-    let version = move_to(app, token, &id, 1, "VERIFIED", None).await;
-    let version = move_to(app, token, &id, version, "ENROLLED", None).await;
-    (id, version)
+    let built = HouseholdBuilder::new(seed)
+        .head("ผู้จบการศึกษา")
+        .status_path(&["VERIFIED", "ENROLLED"])
+        .create(app, token)
+        .await;
+    (built.id, built.version)
 }
 
 /// A household ready to graduate: ENROLLED with two qualifying assessments.

@@ -1,5 +1,6 @@
 //! Test harness: a fresh database per test, the real route table, clients per role, fixture
 //! builders with valid defaults, and a counter of SQL statements.
+pub mod builders;
 pub mod casework;
 pub mod db;
 pub mod fixtures;
