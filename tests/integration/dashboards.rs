@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp,
-    builders::HouseholdBuilder,
+    builders::{AgencyBuilder, HouseholdBuilder, TechnologyBuilder},
     casework::{casework, gid},
     fixtures::{AccountBuilder, LAMPANG_VILLAGE},
 };
@@ -613,20 +613,14 @@ async fn a_dashboard_that_names_technologies_is_never_answered_from_memory() {
     let app = TestApp::spawn().await;
     put(&app, DATA).await;
     let admin = app.client(Role::Admin).await;
-    let agency = crate::helpers::fixtures::new_agency(&app, "RMUT Lanna Lampang").await;
-    let tech = |name: &str| {
-        json!({ "agencyId": api::graphql::node::encode("Agency", agency.id), "name": name,
-            "sector": "FISHERY", "capitalsRaised": ["FINANCIAL"], "unitCost": 3000,
-            "monthlyIncomeGain": 1200, "trainingDays": 3, "seatsPerRound": 30, "readinessLevel": 7 })
-    };
-    let created = app
-        .gql(
-            Some(&admin.token),
-            "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
-            json!({ "i": tech("Fish feed") }),
-        )
+    let agency = AgencyBuilder::new("RMUT Lanna Lampang")
+        .create(&app)
+        .await
+        .id;
+    let tech = |name: &str| TechnologyBuilder::new(agency, name).input();
+    let id = TechnologyBuilder::new(agency, "Fish feed")
+        .create(&app, &admin.token)
         .await;
-    let id = created.data("/createTechnology/technology/id").clone();
     let (_, uuid) = api::graphql::node::decode(id.as_str().unwrap()).unwrap();
     put(&app, &[("5201", "match_technology", &uuid, 6)]).await;
     let q = "query($a: String) { dashboard(areaCode: $a) { area { technologies { technology { name } matches { value } } } } }";

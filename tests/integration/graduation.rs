@@ -553,11 +553,11 @@ async fn the_thresholds_and_the_window_come_from_settings() {
 async fn demo_graduates_graduated_through_the_criteria() {
     let app = TestApp::spawn().await;
     let services = &app.state.services;
-    let summary = api::household::demo::seed_demo(
+    let summary = api::demo::seed_demo(
         &app.db,
         &services.pii,
         &services.settings,
-        api::household::demo::DemoOptions {
+        api::demo::DemoOptions {
             force: false,
             households: 140,
         },

@@ -2,12 +2,10 @@
 use api::{
     audit::service::Actor,
     auth::Scope,
+    demo::{DemoOptions, seed_demo},
     error::ApiError,
     graphql::node,
-    household::{
-        demo::{DemoOptions, seed_demo},
-        import::{ImportOutcome, ImportRowResult, ImportTotals, import_households},
-    },
+    household::import::{ImportOutcome, ImportRowResult, ImportTotals, import_households},
 };
 use entity::{
     audit_event,

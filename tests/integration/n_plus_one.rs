@@ -387,17 +387,10 @@ async fn matching_runs_with_their_matches_take_the_same_statements_at_1_and_5_ru
     let admin = app.client(Role::Admin).await;
     let coordinator = app.client(Role::Coordinator).await;
     let surveyor = app.client(Role::Surveyor).await;
-    let agency = new_agency(&app, "Matching partner").await.id;
-    let tech = app
-        .gql(
-            Some(&admin.token),
-            "mutation($i: TechnologyInput!) { createTechnology(input: $i) { technology { id } } }",
-            json!({ "i": { "agencyId": api::graphql::node::encode("Agency", agency), "name": "Fish feed",
-                "sector": "FISHERY", "capitalsRaised": ["FINANCIAL"], "unitCost": 3000,
-                "monthlyIncomeGain": 1200, "trainingDays": 3, "seatsPerRound": 30, "readinessLevel": 7 } }),
-        )
+    let agency = AgencyBuilder::new("Matching partner").create(&app).await.id;
+    let tech = crate::helpers::builders::TechnologyBuilder::new(agency, "Fish feed")
+        .create(&app, &admin.token)
         .await
-        .data("/createTechnology/technology/id")
         .clone();
     // Each run matches the two households registered since the last one (earlier households
     // hold an open match and are left out).

@@ -1,5 +1,5 @@
 //! The household registry: households, persons and memberships; the lifecycle; duplicates;
-//! protected personal data; imports and demo data.
+//! protected personal data; imports (the demo seed is `crate::demo`).
 pub mod duplicates;
 pub mod import;
 pub mod import_mutation;
@@ -9,5 +9,3 @@ pub mod query;
 pub mod service;
 pub mod types;
 pub mod validate;
-/// The demo seed lives in `crate::demo`; the integration tests still import it from here.
-pub use crate::demo;
