@@ -13,6 +13,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::config::Settings;
 
+/// How long a pooled connection may sit idle before it is pinged ahead of its next use.
+pub const POOL_PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
+
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     connect_url(settings.database_url(), settings).await
 }
@@ -23,6 +26,10 @@ pub async fn connect_url(url: &str, settings: &Settings) -> anyhow::Result<Datab
         .min_connections(1)
         .connect_timeout(settings.database_acquire_timeout)
         .acquire_timeout(settings.database_acquire_timeout)
+        // A connection is pinged before use only after sitting idle (a busy pool would
+        // otherwise pay a round trip per statement); a connection that broke meanwhile fails
+        // its statement as SERVICE_UNAVAILABLE, which clients retry, and leaves the pool.
+        .test_before_acquire_if_idle_for(POOL_PING_IF_IDLE_FOR)
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         opt.map_sqlx_sqlite_opts(|o| {
@@ -118,4 +125,20 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
         tokio::time::timeout(PING_TIMEOUT, db.ping()).await,
         Ok(Ok(()))
     )
+}
+
+/// `values` as IN lists of at most `max` values, each padded to a power of two with its last
+/// value (which changes nothing: IN ignores repeats), so that the statements a batch sends
+/// come in a few shapes that the database's statement cache keeps.
+pub fn in_lists<T: Clone>(values: &[T], max: usize) -> Vec<Vec<T>> {
+    values
+        .chunks(max.max(1))
+        .map(|chunk| {
+            let mut list = chunk.to_vec();
+            if let Some(last) = chunk.last() {
+                list.resize(chunk.len().next_power_of_two(), last.clone());
+            }
+            list
+        })
+        .collect()
 }

@@ -89,21 +89,26 @@ impl AuditEntry {
 /// Records an event on `conn` — pass the write's transaction, so the event and the change it
 /// describes commit or roll back together.
 pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> ApiResult<()> {
-    audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        occurred_at: Set(Utc::now()),
-        actor_id: Set(entry.actor_id),
-        actor_login: Set(entry.actor_login),
-        action: Set(entry.action),
-        entity_type: Set(entry.entity_type.map(str::to_string)),
-        entity_id: Set(entry.entity_id),
-        changed_fields: Set(StringList(entry.changed_fields)),
-        reason: Set(entry.reason),
-        request_id: Set(entry.request_id),
-    }
-    .insert(conn)
-    .await?;
+    entry.into_row(Utc::now()).insert(conn).await?;
     Ok(())
+}
+
+impl AuditEntry {
+    /// The row [`record`] writes, for writers that insert many events in one statement.
+    pub fn into_row(self, occurred_at: chrono::DateTime<Utc>) -> audit_event::ActiveModel {
+        audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(occurred_at),
+            actor_id: Set(self.actor_id),
+            actor_login: Set(self.actor_login),
+            action: Set(self.action),
+            entity_type: Set(self.entity_type.map(str::to_string)),
+            entity_id: Set(self.entity_id),
+            changed_fields: Set(StringList(self.changed_fields)),
+            reason: Set(self.reason),
+            request_id: Set(self.request_id),
+        }
+    }
 }
 
 /// Audit events: the whole log for ADMIN (the only role admitted), nothing for anyone else.

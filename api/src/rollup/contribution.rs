@@ -68,18 +68,9 @@ impl Contribution {
     }
 }
 
-/// `values` as IN lists of at most [`IN_LIST`] values, each padded to a power of two.
+/// `values` as IN lists of at most [`IN_LIST`] values (see [`crate::db::in_lists`]).
 pub fn in_lists<T: Clone>(values: &[T]) -> Vec<Vec<T>> {
-    values
-        .chunks(IN_LIST)
-        .map(|chunk| {
-            let mut list = chunk.to_vec();
-            if let Some(last) = chunk.last() {
-                list.resize(chunk.len().next_power_of_two(), last.clone());
-            }
-            list
-        })
-        .collect()
+    crate::db::in_lists(values, IN_LIST)
 }
 
 type AssessmentRow = (

@@ -1,14 +1,10 @@
 //! Writing a batch: one transaction for every CREATE and UPDATE of it.
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
-use entity::{
-    audit_event,
-    enums::{AuditAction, StringList},
-    membership, person, potential_duplicate,
-};
+use chrono::Utc;
+use entity::{audit_event, enums::AuditAction, membership, person, potential_duplicate};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -163,12 +159,12 @@ impl Importer<'_> {
                     }
                     if !fields.is_empty() {
                         claim_household(&txn, actor, id, u.current.version, &u.columns).await?;
-                        audits.push(audit_row(
+                        audits.push(
                             AuditEntry::by(actor, AuditAction::Update)
                                 .entity("Household", id)
-                                .fields(fields),
-                            now,
-                        ));
+                                .fields(fields)
+                                .into_row(now),
+                        );
                     }
                     for change in &u.persons {
                         let res = person::Entity::update_many()
@@ -180,12 +176,12 @@ impl Importer<'_> {
                         if res.rows_affected != 1 {
                             return Err(ApiError::stale("person"));
                         }
-                        audits.push(audit_row(
+                        audits.push(
                             AuditEntry::by(actor, AuditAction::Update)
                                 .entity("Person", change.id)
-                                .fields(change.fields.iter().copied()),
-                            now,
-                        ));
+                                .fields(change.fields.iter().copied())
+                                .into_row(now),
+                        );
                     }
                     for (membership_id, role) in &u.roles {
                         membership::Entity::update_many()
@@ -225,7 +221,7 @@ impl Importer<'_> {
             insert_households(&txn, actor, &creates, now)
                 .await?
                 .into_iter()
-                .map(|entry| audit_row(entry, now)),
+                .map(|entry| entry.into_row(now)),
         );
 
         // Potential duplicates, flagged in file order as if the households had been written
@@ -293,36 +289,9 @@ pub(super) struct Newcomers<'v> {
     pub(super) added: Option<Vec<NewPerson<'v>>>,
 }
 
-/// `values` as IN lists of at most `IN_LIST` values, each padded to a power of two with its
-/// last value (which changes nothing: IN ignores repeats).
+/// `values` as IN lists of at most `IN_LIST` values (see [`crate::db::in_lists`]).
 pub(super) fn in_lists<T: Clone>(values: &[T]) -> Vec<Vec<T>> {
-    values
-        .chunks(IN_LIST)
-        .map(|chunk| {
-            let mut list = chunk.to_vec();
-            if let Some(last) = chunk.last() {
-                list.resize(chunk.len().next_power_of_two(), last.clone());
-            }
-            list
-        })
-        .collect()
-}
-
-/// The row `audit::service::record` writes for `entry`, for a multi-row insert (the audit
-/// module has no row builder of its own).
-pub(super) fn audit_row(entry: AuditEntry, now: DateTime<Utc>) -> audit_event::ActiveModel {
-    audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        occurred_at: Set(now),
-        actor_id: Set(entry.actor_id),
-        actor_login: Set(entry.actor_login),
-        action: Set(entry.action),
-        entity_type: Set(entry.entity_type.map(str::to_string)),
-        entity_id: Set(entry.entity_id),
-        changed_fields: Set(StringList(entry.changed_fields)),
-        reason: Set(entry.reason),
-        request_id: Set(entry.request_id),
-    }
+    crate::db::in_lists(values, IN_LIST)
 }
 
 #[cfg(test)]
