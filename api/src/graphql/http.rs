@@ -245,6 +245,24 @@ enum Rejection {
 /// Checks the document before anything runs (see `graphql::document`) and hands the parsed
 /// document to async-graphql, so it is parsed once. Says whether its answer may be reused.
 fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Reuse, Rejection> {
+    let text_key = |request: &Request| {
+        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+        introspection_cache::key(
+            &request.query,
+            request.operation_name.as_deref(),
+            &variables,
+        )
+    };
+    // A text already parsed, checked and found to read dashboards only is not parsed again
+    // here: the same text with the same variables passes the same checks. (On a miss of its
+    // answer, async-graphql parses it once.)
+    let responses = &state.services.responses;
+    if responses.knows_any_text() {
+        let key = text_key(request);
+        if responses.is_dashboard_text(&key) {
+            return Ok(Reuse::Dashboards(key));
+        }
+    }
     let (doc, ty) = document::parse_and_check(
         &request.query,
         request.operation_name.as_deref(),
@@ -256,14 +274,12 @@ fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Re
         return Err(Rejection::MethodNotAllowed);
     }
     let operation = request.operation_name.as_deref();
-    let text_key = || {
-        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
-        introspection_cache::key(&request.query, operation, &variables)
-    };
     let reuse = if document::reads_schema_only(&doc, operation) {
-        Reuse::Schema(text_key())
+        Reuse::Schema(text_key(request))
     } else if document::reads_dashboards_only(&doc, operation) {
-        Reuse::Dashboards(text_key())
+        let key = text_key(request);
+        responses.remember_dashboard_text(key);
+        Reuse::Dashboards(key)
     } else {
         Reuse::No
     };

@@ -116,9 +116,35 @@ struct Entry {
 pub struct ResponseCache {
     entries: Mutex<HashMap<[u8; 32], Entry>>,
     tick: AtomicU64,
+    /// Request texts (query, operation name, variables) already parsed, checked against the
+    /// limits and found to read dashboards only: a hit need not parse them again (parsing a
+    /// dashboard query is most of what a hit would otherwise cost). At most [`MAX_ENTRIES`].
+    texts: Mutex<std::collections::HashSet<[u8; 32]>>,
+    any_text: AtomicBool,
 }
 
 impl ResponseCache {
+    /// Whether any text is known (so that other requests skip hashing theirs).
+    pub fn knows_any_text(&self) -> bool {
+        self.any_text.load(Ordering::Relaxed)
+    }
+
+    /// Whether this text was parsed, checked and found to read dashboards only.
+    pub fn is_dashboard_text(&self, key: &[u8; 32]) -> bool {
+        self.texts.lock().is_ok_and(|t| t.contains(key))
+    }
+
+    /// Remembers a text that passed the checks and reads dashboards only.
+    pub fn remember_dashboard_text(&self, key: [u8; 32]) {
+        if let Ok(mut texts) = self.texts.lock() {
+            if texts.len() >= MAX_ENTRIES && !texts.contains(&key) {
+                texts.clear();
+            }
+            texts.insert(key);
+            self.any_text.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// The kept answer and the provinces to check, if there is one.
     fn get(&self, key: &[u8; 32]) -> Option<(Vec<(String, i64)>, Bytes)> {
         let mut entries = self.entries.lock().ok()?;
@@ -262,6 +288,22 @@ mod tests {
             key(&r, &viewer(Role::Coordinator, &["50", "52"]), day)
         );
         assert!(key(&r, &Viewer::Anonymous, day).is_none());
+    }
+
+    #[test]
+    fn known_dashboard_texts_are_remembered_up_to_the_bound() {
+        let cache = ResponseCache::default();
+        assert!(!cache.knows_any_text());
+        cache.remember_dashboard_text([1; 32]);
+        assert!(cache.knows_any_text());
+        assert!(cache.is_dashboard_text(&[1; 32]));
+        assert!(!cache.is_dashboard_text(&[2; 32]));
+        for i in 0..(MAX_ENTRIES as u64 + 5) {
+            let mut k = [0u8; 32];
+            k[..8].copy_from_slice(&(i + 10).to_le_bytes());
+            cache.remember_dashboard_text(k);
+        }
+        assert!(cache.texts.lock().unwrap().len() <= MAX_ENTRIES);
     }
 
     #[test]
