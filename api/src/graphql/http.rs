@@ -257,11 +257,11 @@ fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Re
     // here: the same text with the same variables passes the same checks. (On a miss of its
     // answer, async-graphql parses it once.)
     let responses = &state.services.responses;
-    if responses.knows_any_text() {
-        let key = text_key(request);
-        if responses.is_dashboard_text(&key) {
-            return Ok(Reuse::Dashboards(key));
-        }
+    let known_key = responses.knows_any_text().then(|| text_key(request));
+    if let Some(key) = known_key
+        && responses.is_dashboard_text(&key)
+    {
+        return Ok(Reuse::Dashboards(key));
     }
     let (doc, ty) = document::parse_and_check(
         &request.query,
@@ -274,10 +274,12 @@ fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Re
         return Err(Rejection::MethodNotAllowed);
     }
     let operation = request.operation_name.as_deref();
+    // The text's key, hashed at most once per request.
+    let key = || known_key.unwrap_or_else(|| text_key(request));
     let reuse = if document::reads_schema_only(&doc, operation) {
-        Reuse::Schema(text_key(request))
+        Reuse::Schema(key())
     } else if document::reads_dashboards_only(&doc, operation) {
-        let key = text_key(request);
+        let key = key();
         responses.remember_dashboard_text(key);
         Reuse::Dashboards(key)
     } else {
