@@ -26,5 +26,6 @@ mod matching;
 mod mobility;
 mod n_plus_one;
 mod pagination;
+mod replicas;
 mod rollups;
 mod schema_drift;

@@ -241,7 +241,14 @@ impl TestDb {
                 }
             }
         };
-        let mut settings = Settings::for_database(guard.url());
+        let db = Self::connect(guard.url(), counter).await;
+        (guard, db)
+    }
+
+    /// Another pool on an existing test database (a second replica's); every statement on it
+    /// increments `counter`.
+    pub async fn connect(url: &str, counter: Arc<AtomicUsize>) -> DatabaseConnection {
+        let mut settings = Settings::for_database(url);
         settings.database_max_connections = 5;
         let mut db = api::db::connect(&settings).await.expect("connect test db");
         let print = std::env::var("TEST_PRINT_SQL").is_ok();
@@ -254,7 +261,7 @@ impl TestDb {
                 );
             }
         });
-        (guard, db)
+        db
     }
 }
 

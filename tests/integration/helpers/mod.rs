@@ -36,8 +36,8 @@ pub struct TestApp {
     pub state: AppState,
     pub db: DatabaseConnection,
     statements: Arc<AtomicUsize>,
-    // Last: dropped after the connections above.
-    _db_guard: TestDb,
+    // Last: dropped after the connections above. `None` on a replica (the first app owns it).
+    _db_guard: Option<TestDb>,
 }
 
 /// A GraphQL response with its HTTP status.
@@ -115,7 +115,24 @@ impl TestApp {
             state,
             db,
             statements,
-            _db_guard: guard,
+            _db_guard: Some(guard),
+        }
+    }
+
+    /// A second server on the same database, as another replica behind the load balancer:
+    /// the same settings, its own connection pool and its own in-process state (caches,
+    /// loaders, subscribers). Drop it before `self`, which owns the database.
+    pub async fn replica(&self) -> TestApp {
+        let statements = Arc::new(AtomicUsize::new(0));
+        let url = self.state.services.settings.database_url().to_owned();
+        let db = TestDb::connect(&url, statements.clone()).await;
+        let state =
+            AppState::new(self.state.services.settings.clone(), db.clone()).expect("valid state");
+        Self {
+            state,
+            db,
+            statements,
+            _db_guard: None,
         }
     }
 
