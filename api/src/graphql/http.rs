@@ -393,7 +393,7 @@ async fn execute(
 
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
-        let loader = loaders::for_request(
+        let (loader, batches) = loaders::for_request(
             state.services.db.clone(),
             viewer.clone(),
             state.services.settings.dataloader_delay,
@@ -406,20 +406,19 @@ async fn execute(
                 request_id: request_id.clone(),
             })
             .data::<Arc<loaders::AppLoader>>(loader);
-        let response =
-            match tokio::time::timeout(limits.request_timeout, state.schema.execute(request)).await
-            {
-                Ok(response) => response,
-                Err(_) => {
-                    tracing::warn!("request timed out");
-                    // The status its code calls for: 503 is only for an unreachable database.
-                    return reply(
-                        status_of_code(INTERNAL_SERVER_ERROR),
-                        media,
-                        &error_body(INTERNAL_SERVER_ERROR, "the request took too long"),
-                    );
-                }
-            };
+        let execution = batches.drive(state.schema.execute(request));
+        let response = match tokio::time::timeout(limits.request_timeout, execution).await {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::warn!("request timed out");
+                // The status its code calls for: 503 is only for an unreachable database.
+                return reply(
+                    status_of_code(INTERNAL_SERVER_ERROR),
+                    media,
+                    &error_body(INTERNAL_SERVER_ERROR, "the request took too long"),
+                );
+            }
+        };
         responses.push(response);
     }
 

@@ -1,6 +1,16 @@
 //! The one DataLoader of a request. Each domain adds `impl Loader<TheirKey> for DbLoader` in its
 //! own `loader.rs`. It is built per request with the viewer, so its cache never crosses users.
+use std::{
+    future::Future,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll, Wake, Waker},
+};
+
 use async_graphql::dataloader::DataLoader;
+use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered, task::AtomicWaker};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -16,39 +26,116 @@ pub struct DbLoader {
 
 pub type AppLoader = DataLoader<DbLoader>;
 
-/// How many times a batch yields to the scheduler before it takes its keys.
+/// The batches of one request's loader, run on the request's own task.
 ///
-/// Sibling resolvers (the items of one list) register their keys when they are polled. A
-/// resolver task that polls many siblings can hand control back to the scheduler part-way
-/// (cooperative yields), and a batch that starts then would take only the keys registered
-/// so far and send a second statement for the rest. Yielding a few times first lets every
-/// sibling that can register do so, without waiting on a clock; `delay` adds an optional wait
-/// on top (measured in bench/README.md).
-const BATCH_YIELDS: usize = 128;
+/// Sibling resolvers (the items of one list) register their keys when they are polled, and a
+/// batch must not start before every sibling that can register has done so, or it sends a
+/// second statement for the rest. Batches are therefore not spawned: they wait in this queue
+/// and [`Batches::drive`] starts them only when the request's future is blocked — it returned
+/// `Pending` without having woken itself (a resolver that yields part-way through a list,
+/// as `FuturesUnordered` does, wakes itself and is polled again first). That keeps statement
+/// counts deterministic without spinning the scheduler (the earlier design yielded 128 times
+/// per batch: a fifth of the server's CPU on the household-detail load, bench/peer).
+#[derive(Clone, Default)]
+pub struct Batches(Arc<Mutex<Queue>>);
 
-fn spawn_batch(batch: futures::future::BoxFuture<'static, ()>) {
-    tokio::spawn(async move {
-        for _ in 0..BATCH_YIELDS {
-            tokio::task::yield_now().await;
-        }
-        batch.await;
-    });
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<BoxFuture<'static, ()>>,
+    /// The task driving the request, woken when a batch is queued.
+    driver: Option<Waker>,
 }
 
-/// The request's loader. Every batch it runs marks `dependencies` (the request read data
-/// that has no rollup version, so its answer is not kept: see `response_cache`).
+impl Batches {
+    fn push(&self, batch: BoxFuture<'static, ()>) {
+        let driver = {
+            let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            queue.waiting.push(batch);
+            queue.driver.take()
+        };
+        if let Some(driver) = driver {
+            driver.wake();
+        }
+    }
+
+    /// Runs `request` (the schema's execution of one operation) to its end, with its batches.
+    pub async fn drive<F: Future>(&self, request: F) -> F::Output {
+        let mut request = std::pin::pin!(request);
+        let mut running = FuturesUnordered::new();
+        let woken = Arc::new(SelfWake::default());
+        let waker = Waker::from(woken.clone());
+        woken.flag.store(true, Ordering::SeqCst); // poll the request first
+        std::future::poll_fn(move |cx| {
+            woken.parent.register(cx.waker());
+            loop {
+                // The request is polled only when something woke it (a wake from a batch's
+                // statement polls the batches, not the whole resolver tree).
+                if woken.flag.swap(false, Ordering::SeqCst) {
+                    let mut request_cx = Context::from_waker(&waker);
+                    if let Poll::Ready(out) = request.as_mut().poll(&mut request_cx) {
+                        return Poll::Ready(out);
+                    }
+                    if woken.flag.load(Ordering::SeqCst) {
+                        continue; // it has more to do before it is blocked
+                    }
+                }
+                {
+                    let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                    running.extend(queue.waiting.drain(..));
+                    queue.driver = Some(cx.waker().clone());
+                }
+                match running.poll_next_unpin(cx) {
+                    Poll::Ready(Some(())) => continue, // a batch ended: its callers can go on
+                    Poll::Ready(None) | Poll::Pending => {
+                        if woken.flag.load(Ordering::SeqCst) {
+                            continue;
+                        }
+                        return Poll::Pending;
+                    }
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// The waker the request is polled with: it records that the request was woken (by itself or
+/// by a finished batch) and passes the wake on to the task.
+#[derive(Default)]
+struct SelfWake {
+    flag: AtomicBool,
+    parent: AtomicWaker,
+}
+
+impl Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.parent.wake();
+    }
+}
+
+/// The request's loader and its batches (run them with [`Batches::drive`]). Every batch it
+/// runs marks `dependencies` (the request read data that has no rollup version, so its answer
+/// is not kept: see `response_cache`).
 pub fn for_request(
     db: DatabaseConnection,
     viewer: Viewer,
     delay: std::time::Duration,
     dependencies: SharedDependencies,
-) -> std::sync::Arc<AppLoader> {
+) -> (Arc<AppLoader>, Batches) {
     let scope = Scope::for_viewer(&viewer);
+    let batches = Batches::default();
+    let queue = batches.clone();
     let spawner = move |batch| {
         dependencies.taint();
-        spawn_batch(batch)
+        queue.push(batch)
     };
-    std::sync::Arc::new(DataLoader::new(DbLoader { db, viewer, scope }, spawner).delay(delay))
+    let loader = DataLoader::new(DbLoader { db, viewer, scope }, spawner).delay(delay);
+    (Arc::new(loader), batches)
 }
 
 /// Defines a loader for one page of children per parent (one windowed statement for all
