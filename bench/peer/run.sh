@@ -7,7 +7,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-BIN="$ROOT/target/release/api"
+BIN="${API_BIN:-$ROOT/target/release/api}"  # API_BIN: another build of the service
 WORK=/tmp/ppaos-peer-bench
 PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 DB=ppaos_peer_bench
