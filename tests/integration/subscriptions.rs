@@ -247,3 +247,34 @@ async fn a_subscription_on_one_replica_hears_of_a_write_on_the_other() {
     drop(ws);
     drop(b);
 }
+
+#[actix_web::test]
+async fn an_account_over_its_connection_limit_is_refused_with_4429() {
+    let app = TestApp::spawn_with(|s| s.live.max_per_account = 1).await;
+    let port = serve(&app);
+    let user = app.client(Role::Coordinator).await;
+    let first = connect(port, &user.token).await;
+    let mut second = open(port, json!({ "token": user.token })).await;
+    assert_eq!(next(&mut second).await, Err(Some(4429)));
+    // The refused connection is uncounted once its task ends (poll: it ends after the close).
+    let start = std::time::Instant::now();
+    while app.state.services.live.open_connections() != 1 {
+        assert!(start.elapsed() < DEADLINE, "the refused connection is still counted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Another account is not held back by it.
+    let other = app.client(Role::Surveyor).await;
+    connect(port, &other.token).await;
+    drop(first);
+}
+
+#[actix_web::test]
+async fn a_subscription_needs_the_graphql_transport_ws_protocol() {
+    let app = TestApp::spawn().await;
+    let port = serve(&app);
+    let req = format!("ws://127.0.0.1:{port}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    let refused = connect_async(req).await;
+    assert!(refused.is_err(), "a socket without the sub-protocol was opened");
+}
