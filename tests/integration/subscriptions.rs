@@ -259,7 +259,10 @@ async fn an_account_over_its_connection_limit_is_refused_with_4429() {
     // The refused connection is uncounted once its task ends (poll: it ends after the close).
     let start = std::time::Instant::now();
     while app.state.services.live.open_connections() != 1 {
-        assert!(start.elapsed() < DEADLINE, "the refused connection is still counted");
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the refused connection is still counted"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // Another account is not held back by it.
@@ -276,5 +279,8 @@ async fn a_subscription_needs_the_graphql_transport_ws_protocol() {
         .into_client_request()
         .expect("request");
     let refused = connect_async(req).await;
-    assert!(refused.is_err(), "a socket without the sub-protocol was opened");
+    assert!(
+        refused.is_err(),
+        "a socket without the sub-protocol was opened"
+    );
 }

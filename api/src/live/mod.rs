@@ -334,18 +334,6 @@ pub fn events_of(
 #[derive(Debug, Clone, Copy)]
 pub struct Lagged;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_event_round_trips_through_its_payload() {
-        let e = Event::new(Kind::Match, Uuid::now_v7());
-        assert_eq!(Event::decode(&e.encode()), Some(e));
-        assert_eq!(Event::decode("nope:1"), None);
-    }
-}
-
 /// The records of `kind` that change from now on, each re-read through the viewer's scope by
 /// `read` (which returns `None` for a record the viewer may not see: nothing is sent then).
 /// Signed-in viewers only.
@@ -393,4 +381,16 @@ where
 pub async fn emit(ctx: &async_graphql::Context<'_>, kind: Kind, id: Uuid) {
     let s = crate::graphql::context::services(ctx);
     s.live.publish(&s.db, Event::new(kind, id)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_round_trips_through_its_payload() {
+        let e = Event::new(Kind::Match, Uuid::now_v7());
+        assert_eq!(Event::decode(&e.encode()), Some(e));
+        assert_eq!(Event::decode("nope:1"), None);
+    }
 }
