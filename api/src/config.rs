@@ -76,6 +76,8 @@ pub struct Settings {
     /// Graduation criteria, the monitoring window, dashboard suppression and the evidence
     /// threshold of outcome-based recommendations (`docs/measurement.md`).
     pub measurement: MeasurementSettings,
+    /// Limits of subscriptions (`docs/subscriptions.md`).
+    pub live: crate::live::LiveSettings,
 }
 
 /// The thresholds of measurement: who may graduate, how long a graduate is watched, which
@@ -425,6 +427,7 @@ impl Settings {
             match_weights: parse_weights(env.get("APP_MATCH_WEIGHTS"))?,
             referral_sla_days: env.parse("APP_REFERRAL_SLA_DAYS", 14u32)?,
             measurement: measurement(&env)?,
+            live: live(&env)?,
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(
@@ -464,6 +467,30 @@ impl Settings {
         Self::from_lookup(move |name| (name == "APP_DATABASE_URL").then(|| url.clone()))
             .expect("the default settings are valid")
     }
+}
+
+fn live<F: Fn(&str) -> Option<String>>(
+    env: &Env<'_, F>,
+) -> Result<crate::live::LiveSettings, ConfigError> {
+    let d = crate::live::LiveSettings::default();
+    let ms = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+        let v: u64 = env.parse(name, default.as_millis() as u64)?;
+        if v == 0 {
+            return Err(ConfigError::new(name, "must be positive"));
+        }
+        Ok(Duration::from_millis(v))
+    };
+    let live = crate::live::LiveSettings {
+        max_connections: env.parse("APP_LIVE_MAX_CONNECTIONS", d.max_connections)?,
+        max_per_account: env.parse("APP_LIVE_MAX_PER_ACCOUNT", d.max_per_account)?,
+        buffer: env.parse("APP_LIVE_BUFFER", d.buffer)?,
+        session_check: ms("APP_LIVE_SESSION_CHECK_MS", d.session_check)?,
+        send_timeout: ms("APP_LIVE_SEND_TIMEOUT_MS", d.send_timeout)?,
+    };
+    if live.buffer == 0 {
+        return Err(ConfigError::new("APP_LIVE_BUFFER", "must be positive"));
+    }
+    Ok(live)
 }
 
 fn measurement<F: Fn(&str) -> Option<String>>(

@@ -20,6 +20,7 @@ pub mod graduation;
 pub mod graphql;
 pub mod household;
 pub mod idempotency;
+pub mod live;
 pub mod matching;
 pub mod mobility;
 pub mod money;

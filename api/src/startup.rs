@@ -232,6 +232,7 @@ pub fn build_app(
         .app_data(web::Data::new(state))
         .route("/graphql", web::post().to(graphql::http::post))
         .route("/graphql", web::get().to(graphql::http::get))
+        .route("/graphql/ws", web::get().to(crate::live::ws::handler))
         .route(
             "/graphql",
             web::route().to(|| async {

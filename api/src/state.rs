@@ -27,6 +27,8 @@ pub struct Services {
     pub responses: crate::graphql::response_cache::ResponseCache,
     /// Technologies' measured effects per province, checked against its rollup version.
     pub evidence: crate::mobility::evidence::EvidenceCache,
+    /// Live events for subscriptions, and the count of open live connections.
+    pub live: Arc<crate::live::LiveBus>,
 }
 
 impl Services {
@@ -37,7 +39,13 @@ impl Services {
             &settings.pii.keys,
             &settings.pii.hash_key,
         )?;
+        let live = Arc::new(crate::live::LiveBus::new(
+            settings.live.clone(),
+            settings.database_url(),
+            db.clone(),
+        ));
         Ok(Self {
+            live,
             db,
             keys,
             pii,

@@ -8,5 +8,6 @@ pub mod mutation;
 pub mod query;
 pub mod referral;
 pub mod service;
+pub mod subscription;
 pub mod types;
 pub mod visit;

@@ -27,6 +27,7 @@ use crate::{
     },
     household::mutation::GeoPointInput,
     idempotency::IdemKey,
+    live::{self, Kind},
     money,
 };
 
@@ -318,6 +319,7 @@ impl CaseMutation {
         };
         let key = key(ctx, input.client_uuid, "openCase", json!(new))?;
         let model = open_case(&services(ctx).db, &scope(ctx), &actor(ctx)?, new, key).await?;
+        live::emit(ctx, Kind::Case, model.id).await;
         Ok(CasePayload { case: Case(model) })
     }
 
@@ -351,6 +353,7 @@ impl CaseMutation {
             changes,
         )
         .await?;
+        live::emit(ctx, Kind::Case, model.id).await;
         Ok(CasePayload { case: Case(model) })
     }
 
@@ -372,6 +375,7 @@ impl CaseMutation {
         };
         let key = key(ctx, input.client_uuid, "changeCasePhase", json!(change))?;
         let model = change_phase(&services(ctx).db, &scope(ctx), &actor(ctx)?, change, key).await?;
+        live::emit(ctx, Kind::Case, model.id).await;
         Ok(CasePayload { case: Case(model) })
     }
 
@@ -406,6 +410,7 @@ impl CaseMutation {
             key,
         )
         .await?;
+        live::emit(ctx, Kind::Referral, model.id).await;
         Ok(ReferralPayload {
             referral: Referral(model),
         })
@@ -511,6 +516,7 @@ impl CaseMutation {
         };
         let key = key(ctx, input.client_uuid, "scheduleVisit", json!(new))?;
         let model = schedule_visit(&services(ctx).db, &scope(ctx), &actor(ctx)?, new, key).await?;
+        live::emit(ctx, Kind::Visit, model.id).await;
         visit_payload(ctx, model).await
     }
 
@@ -539,6 +545,7 @@ impl CaseMutation {
         };
         let key = key(ctx, input.client_uuid, "completeVisit", json!(done))?;
         let model = complete_visit(&services(ctx).db, &scope(ctx), &actor(ctx)?, done, key).await?;
+        live::emit(ctx, Kind::Visit, model.id).await;
         visit_payload(ctx, model).await
     }
 
@@ -566,6 +573,7 @@ impl CaseMutation {
             key,
         )
         .await?;
+        live::emit(ctx, Kind::Visit, model.id).await;
         visit_payload(ctx, model).await
     }
 }
@@ -580,6 +588,7 @@ impl CaseMutation {
     ) -> Result<ReferralPayload> {
         let key = key(ctx, client_uuid, operation, json!(step))?;
         let model = move_referral(&services(ctx).db, &scope(ctx), &actor(ctx)?, step, key).await?;
+        live::emit(ctx, Kind::Referral, model.id).await;
         Ok(ReferralPayload {
             referral: Referral(model),
         })

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, EmptySubscription, ID, Interface, MergedObject, Result, SDLExportOptions, Schema,
+    Context, ID, Interface, MergedObject, MergedSubscription, Result, SDLExportOptions, Schema,
     SchemaBuilder,
 };
 
@@ -133,13 +133,21 @@ pub struct MutationRoot(
     crate::case::mutation::CaseMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+/// What can be watched, over `/graphql/ws` (`docs/subscriptions.md`).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(
+    crate::case::subscription::CaseSubscription,
+    crate::matching::subscription::MatchSubscription,
+    crate::household::import_subscription::HouseholdImportSubscription,
+);
 
-fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .extension(ErrorCodes)
     // The data depth (`limits.max_depth`) is checked before execution by

@@ -154,6 +154,9 @@ impl HouseholdImportMutation {
             other => other,
         })?;
         rows.sort_by_key(|r| r.line);
+        if let Some(me) = actor.id {
+            crate::live::emit(ctx, crate::live::Kind::Import, me).await;
+        }
         Ok(ImportHouseholdsPayload {
             totals: totals.into(),
             rows,

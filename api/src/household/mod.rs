@@ -3,6 +3,7 @@
 pub mod duplicates;
 pub mod import;
 pub mod import_mutation;
+pub mod import_subscription;
 pub mod loader;
 pub mod mutation;
 pub mod query;

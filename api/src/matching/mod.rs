@@ -7,4 +7,5 @@ pub mod query;
 pub mod recommend;
 pub mod service;
 pub mod solver;
+pub mod subscription;
 pub mod types;

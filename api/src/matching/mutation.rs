@@ -90,6 +90,7 @@ impl MatchingMutation {
         let t = node::decode_uuid(&input.technology_id, "Technology", "technologyId")?;
         let s = services(ctx);
         let m = suggest_match(&s.db, &scope(ctx), &actor(ctx)?, Scoring::of(s), h, t).await?;
+        crate::live::emit(ctx, crate::live::Kind::Match, m.id).await;
         Ok(MatchPayload { r#match: Match(m) })
     }
 
@@ -118,6 +119,7 @@ impl MatchingMutation {
             },
         )
         .await?;
+        crate::live::emit(ctx, crate::live::Kind::Match, m.id).await;
         Ok(MatchPayload { r#match: Match(m) })
     }
 

@@ -1,0 +1,26 @@
+//! Live matches: a match you may see was suggested or moved (re-read through
+//! `visible_matches`).
+use async_graphql::{Context, Result, Subscription};
+use futures::Stream;
+use sea_orm::{ColumnTrait, QueryFilter};
+
+use super::{service::visible_matches, types::Match};
+use crate::live::{self, Kind};
+
+#[derive(Default)]
+pub struct MatchSubscription;
+
+#[Subscription]
+impl MatchSubscription {
+    /// A match you may see was suggested or moved to another status.
+    async fn match_moved(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Match>> {
+        live::changes(ctx, Kind::Match, |db, scope, id| async move {
+            let found = visible_matches(&scope)
+                .filter(entity::r#match::Column::Id.eq(id))
+                .one(&db)
+                .await?;
+            Ok(found.map(Match))
+        })
+        .await
+    }
+}
