@@ -138,6 +138,21 @@ pub fn for_request(
     (Arc::new(loader), batches)
 }
 
+/// A loader for a long-lived connection (a subscription), where no request future is driven
+/// with [`Batches::drive`]: its batches run as tasks of their own, started at once (each event
+/// re-reads a few records, so there are no siblings to wait for).
+pub fn for_connection(
+    db: DatabaseConnection,
+    viewer: Viewer,
+    delay: std::time::Duration,
+) -> Arc<AppLoader> {
+    let scope = Scope::for_viewer(&viewer);
+    let spawner = |batch| {
+        tokio::spawn(batch);
+    };
+    Arc::new(DataLoader::new(DbLoader { db, viewer, scope }, spawner).delay(delay))
+}
+
 /// Defines a loader for one page of children per parent (one windowed statement for all
 /// parents in a batch) and a loader for their counts (one `GROUP BY`).
 ///

@@ -21,7 +21,7 @@ use super::OpenSlot;
 use crate::{
     auth::{Viewer, service::resolve_viewer, viewer::RequestInfo},
     error::ApiError,
-    graphql::{http::error_body, loaders, response_cache::SharedDependencies},
+    graphql::{http::error_body, loaders},
     startup::AppState,
 };
 
@@ -161,11 +161,10 @@ async fn run(
     data.insert(RequestInfo {
         request_id: format!("ws-{}", uuid::Uuid::now_v7()),
     });
-    data.insert(loaders::for_request(
+    data.insert(loaders::for_connection(
         services.db.clone(),
         viewer.clone(),
         services.settings.dataloader_delay,
-        SharedDependencies::default(),
     ));
     data.insert(slow.clone());
 
