@@ -8,6 +8,7 @@ use std::{
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::ExposeSecret;
 use entity::enums::Role;
 
 use crate::{
@@ -15,7 +16,7 @@ use crate::{
     area::service::import_areas,
     audit::service::Actor,
     auth::Scope,
-    config::Settings,
+    config::{DEFAULT_DEMO_PASSWORD, Settings},
     db,
     demo::{DemoOptions, seed_demo},
     household::import::{
@@ -272,7 +273,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             for (code, name, count) in &summary.households_by_province {
                 println!("  {code} {name:<12} {count:>6}");
             }
-            println!("demo accounts (password: APP_DEMO_PASSWORD):");
+            println!(
+                "demo accounts (password: {}):",
+                if settings.demo_password.expose_secret() == DEFAULT_DEMO_PASSWORD {
+                    format!("{DEFAULT_DEMO_PASSWORD}, the default; set APP_DEMO_PASSWORD to choose another")
+                } else {
+                    "the value of APP_DEMO_PASSWORD".to_string()
+                }
+            );
             for (login, role, created) in &summary.accounts {
                 println!(
                     "  {login:<22} {:<12} {}",
@@ -380,6 +388,7 @@ async fn import_households_file(
     };
     let mut write_error: Option<csv::Error> = None;
     let mut problems = 0usize;
+    let mut missing_villages = 0u64;
     let mut last = ImportTotals::default();
     let started = Instant::now();
     let mut sink = |r: &ImportRowResult| {
@@ -402,6 +411,13 @@ async fn import_households_file(
             ImportOutcome::Rejected | ImportOutcome::Duplicate
         ) {
             problems += 1;
+            if r
+                .reason
+                .as_deref()
+                .is_some_and(|reason| reason.contains("unknown village code"))
+            {
+                missing_villages += 1;
+            }
             if problems <= SHOWN {
                 let line = format!(
                     "{} {}: {}",
@@ -465,7 +481,32 @@ async fn import_households_file(
         }
     };
     println!("{}", summary_line(&totals, started));
+    if missing_villages > 0 {
+        eprintln!("{}", missing_villages_hint(missing_villages));
+    }
+    let refused = totals.rejected + totals.duplicate;
+    if refused > 0 {
+        anyhow::bail!(
+            "{refused} of {} households were not imported ({} rejected, {} duplicate)",
+            totals.households,
+            totals.rejected,
+            totals.duplicate
+        );
+    }
     Ok(())
+}
+
+/// What to do when rows name villages the database does not know: only provinces, districts
+/// and subdistricts ship with the service.
+pub fn missing_villages_hint(rows: u64) -> String {
+    format!(
+        "hint: {rows} rows name a village code the database does not know. Only \
+         provinces, districts and subdistricts ship with the service; import your villages \
+         first with `api import areas villages.csv` (header \
+         code,level,parent_code,name_th,name_en,postal_code,lat,lng,region; level VILLAGE; a \
+         village code is its subdistrict's code plus the 2-digit หมู่ number), then run this \
+         import again"
+    )
 }
 
 fn summary_line(t: &ImportTotals, started: Instant) -> String {
