@@ -269,6 +269,25 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 summary.consents,
                 started.elapsed().as_secs_f64()
             );
+            match &summary.story {
+                Some(s) => println!(
+                    "story (Lampang): {} technologies and {} services from 2 agencies; {} \
+                     assessments over two rounds; a matching run with {} matches, one at each \
+                     status; {} cases, {} consented referrals and {} refused for want of \
+                     consent; {} interventions; {} visits; {} relapse after graduation",
+                    s.technologies,
+                    s.services,
+                    s.assessments,
+                    s.matches,
+                    s.cases,
+                    s.referrals,
+                    s.referrals_refused_for_consent,
+                    s.interventions,
+                    s.visits,
+                    s.relapses
+                ),
+                None => println!("story: told by an earlier seed, left as it is"),
+            }
             println!("households per SRA province:");
             for (code, name, count) in &summary.households_by_province {
                 println!("  {code} {name:<12} {count:>6}");
