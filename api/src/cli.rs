@@ -376,7 +376,7 @@ fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
 
 /// `api import households`: streams the file, shows progress on a terminal, writes the
 /// report, prints the first problems and a summary.
-async fn import_households_file(
+pub async fn import_households_file(
     db: &sea_orm::DatabaseConnection,
     pii: &PiiCipher,
     file: &Path,
