@@ -8,8 +8,8 @@ use std::{
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
-use secrecy::ExposeSecret;
 use entity::enums::Role;
+use secrecy::ExposeSecret;
 
 use crate::{
     account::service::{NewAccount, create_account},
@@ -113,6 +113,10 @@ pub enum ImportCommand {
         /// this CSV file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// All or nothing: when any household is rejected or a duplicate, roll back the
+        /// whole file (nothing is imported).
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -231,12 +235,17 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
         }
         Command::Import {
-            command: ImportCommand::Households { file, report },
+            command:
+                ImportCommand::Households {
+                    file,
+                    report,
+                    strict,
+                },
         } => {
             let db = db::connect(&settings).await?;
             db::prepare(&db).await?;
             let pii = pii_cipher(&settings)?;
-            import_households_file(&db, &pii, &file, report.as_deref()).await?;
+            import_households_file(&db, &pii, &file, report.as_deref(), strict).await?;
         }
         Command::Rollup { command } => {
             let db = db::connect(&settings).await?;
@@ -295,7 +304,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!(
                 "demo accounts (password: {}):",
                 if settings.demo_password.expose_secret() == DEFAULT_DEMO_PASSWORD {
-                    format!("{DEFAULT_DEMO_PASSWORD}, the default; set APP_DEMO_PASSWORD to choose another")
+                    format!(
+                        "{DEFAULT_DEMO_PASSWORD}, the default; set APP_DEMO_PASSWORD to choose another"
+                    )
                 } else {
                     "the value of APP_DEMO_PASSWORD".to_string()
                 }
@@ -375,12 +386,38 @@ fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
 }
 
 /// `api import households`: streams the file, shows progress on a terminal, writes the
-/// report, prints the first problems and a summary.
+/// report, prints the first problems and a summary; fails (exit 1) when any household was
+/// rejected or a duplicate. `strict`: the whole file in one transaction, rolled back then.
 pub async fn import_households_file(
     db: &sea_orm::DatabaseConnection,
     pii: &PiiCipher,
     file: &Path,
     report: Option<&Path>,
+    strict: bool,
+) -> anyhow::Result<()> {
+    use sea_orm::TransactionTrait;
+    if !strict {
+        return import_households_through(db, pii, file, report, false).await;
+    }
+    let txn = db.begin().await?;
+    match import_households_through(&txn, pii, file, report, true).await {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(())
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+async fn import_households_through<C: crate::household::import::ImportDb>(
+    db: &C,
+    pii: &PiiCipher,
+    file: &Path,
+    report: Option<&Path>,
+    strict: bool,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     const SHOWN: usize = 20;
@@ -430,8 +467,7 @@ pub async fn import_households_file(
             ImportOutcome::Rejected | ImportOutcome::Duplicate
         ) {
             problems += 1;
-            if r
-                .reason
+            if r.reason
                 .as_deref()
                 .is_some_and(|reason| reason.contains("unknown village code"))
             {
@@ -506,10 +542,15 @@ pub async fn import_households_file(
     let refused = totals.rejected + totals.duplicate;
     if refused > 0 {
         anyhow::bail!(
-            "{refused} of {} households were not imported ({} rejected, {} duplicate)",
+            "{refused} of {} households were not imported ({} rejected, {} duplicate){}",
             totals.households,
             totals.rejected,
-            totals.duplicate
+            totals.duplicate,
+            if strict {
+                "; --strict: the whole file was rolled back, nothing was imported"
+            } else {
+                ""
+            }
         );
     }
     Ok(())

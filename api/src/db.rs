@@ -49,7 +49,7 @@ pub async fn connect_url(url: &str, settings: &Settings) -> anyhow::Result<Datab
                 ("statement_timeout", timeout_ms.as_str()),
                 ("client_min_messages", "warning"),
             ])
-                .application_name("ppaos-api")
+            .application_name("ppaos-api")
         });
     } else {
         anyhow::bail!("APP_DATABASE_URL: expected a sqlite:// or postgres:// URL");

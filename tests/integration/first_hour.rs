@@ -116,7 +116,10 @@ async fn the_demo_story_shows_each_demo_account_what_the_tour_promises() {
         .await;
     assert!(res.data("/households/totalCount").as_u64().unwrap() > 0);
     assert_eq!(res.data("/visits/totalCount"), 3);
-    assert_eq!(statuses(res.data("/visits/nodes")), ["COMPLETED", "SCHEDULED"]);
+    assert_eq!(
+        statuses(res.data("/visits/nodes")),
+        ["COMPLETED", "SCHEDULED"]
+    );
 
     // Analyst: the Lampang dashboard.
     let (analyst, _) = app.login("demo-analyst", PASSWORD).await;
@@ -207,12 +210,65 @@ async fn a_household_import_with_unknown_villages_fails_with_a_hint_to_import_ar
          TPMAP,1,52010199,1,,,,TPMAP,1,HEAD,สมชาย,ใจดี,MALE,1970-01-01,,,,,,,\n",
     )
     .unwrap();
-    let res = import_households_file(&app.db, &app.state.services.pii, &file, None).await;
+    let res = import_households_file(&app.db, &app.state.services.pii, &file, None, false).await;
     let err = res.expect_err("a file with rejected rows fails");
     assert!(
-        err.to_string().contains("1 of 1 households were not imported"),
+        err.to_string()
+            .contains("1 of 1 households were not imported"),
         "{err}"
     );
     assert!(api::cli::missing_villages_hint(1).contains("api import areas"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[actix_web::test]
+async fn a_strict_household_import_rolls_back_the_whole_file_on_any_rejection() {
+    let app = TestApp::spawn().await;
+    api::area::service::import_areas(
+        &app.db,
+        "code,level,parent_code,name_th,name_en,postal_code,lat,lng,region\n\
+         52010101,VILLAGE,520101,บ้านเวียงเหนือ,Ban Wiang Nuea,,,,\n"
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("ppaos-first-hour-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("households.csv");
+    let header = "household_external_scheme,household_external_id,village_code,house_number,\
+                  address,lat,lng,source,household_size,member_role,given_name,family_name,sex,\
+                  birth_date,phone,id_type,national_id,education,occupation,disability,\
+                  chronic_illness\n";
+    let good = "TPMAP,1,52010101,1,,,,TPMAP,1,HEAD,สมชาย,ใจดี,MALE,1970-01-01,,,,,,,\n";
+    let bad = "TPMAP,2,52010199,2,,,,TPMAP,1,HEAD,สมศรี,ใจดี,FEMALE,1972-01-01,,,,,,,\n";
+    std::fs::write(&file, format!("{header}{good}{bad}")).unwrap();
+    let pii = &app.state.services.pii;
+    let count = || async {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        entity::household::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+
+    let err = import_households_file(&app.db, pii, &file, None, true)
+        .await
+        .expect_err("strict with a rejected row fails");
+    assert!(err.to_string().contains("rolled back"), "{err}");
+    assert_eq!(count().await, 0, "nothing imported");
+
+    // Without --strict the good household is kept (and the command still fails).
+    import_households_file(&app.db, pii, &file, None, false)
+        .await
+        .expect_err("a rejected row fails the command");
+    assert_eq!(count().await, 1);
+
+    // A clean file passes with --strict.
+    let clean = dir.join("clean.csv");
+    std::fs::write(&clean, format!("{header}{good}")).unwrap();
+    import_households_file(&app.db, pii, &clean, None, true)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 1);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use entity::{
     account,
     enums::{
-        AgencyType, CaseType, CasePriority, Capital, CapitalMinimums, ConsentPurpose,
+        AgencyType, Capital, CapitalMinimums, CasePriority, CaseType, ConsentPurpose,
         ConsentStatus, InterventionKind, LegalBasis, MatchStatus, ServiceCategory,
         TechnologySector, VisitType,
     },
@@ -213,7 +213,10 @@ pub(super) async fn tell(
             agency_id,
             service("ฝึกอบรมทำบัญชีครัวเรือน", ServiceCategory::Finance),
         ),
-        (second, service("ตรวจสุขภาพดินและแจกพันธุ์พืช", ServiceCategory::Health)),
+        (
+            second,
+            service("ตรวจสุขภาพดินและแจกพันธุ์พืช", ServiceCategory::Health),
+        ),
     ] {
         services.push(save_entry(db, actor, None, owner, fields).await?.id);
         s.services += 1;
@@ -225,7 +228,11 @@ pub(super) async fn tell(
     for (i, &household) in enrolled.iter().enumerate() {
         let start = 140 + (i as i32 % 5) * 20;
         assess(db, actor, household, first_round, start, 1_800).await?;
-        let change = if i % 4 == 3 { -40 } else { 60 + (i as i32 % 3) * 40 };
+        let change = if i % 4 == 3 {
+            -40
+        } else {
+            60 + (i as i32 % 3) * 40
+        };
         assess(db, actor, household, second_round, start + change, 2_400).await?;
         s.assessments += 2;
     }
@@ -269,7 +276,9 @@ pub(super) async fn tell(
         .await?;
     s.matches = made.len() as u64;
     if made.len() < 8 {
-        return Err(ApiError::internal("the demo matching run made fewer than 8 matches"));
+        return Err(ApiError::internal(
+            "the demo matching run made fewer than 8 matches",
+        ));
     }
     // One match per status (the first stays SUGGESTED).
     use MatchStatus::*;
@@ -297,8 +306,7 @@ pub(super) async fn tell(
                     to,
                     reason: matches!(to, Declined | Dropped)
                         .then(|| "ครัวเรือนแจ้งว่าไม่มีเวลาเข้าร่วม".to_string()),
-                    follow_up_income_satang: matches!(to, Adopted | Sustained)
-                        .then_some(320_000),
+                    follow_up_income_satang: matches!(to, Adopted | Sustained).then_some(320_000),
                 },
             )
             .await?;
