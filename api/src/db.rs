@@ -60,7 +60,7 @@ pub async fn connect_url(url: &str, settings: &Settings) -> anyhow::Result<Datab
 }
 
 /// A connection failure in words a new user can act on: PostgreSQL's "database does not
-/// exist" (SQLSTATE 3D000) says how to create it, without the server's source location.
+/// exist" (SQLSTATE 3D000) says how to create it.
 fn connect_error(url: &str, e: &sea_orm::DbErr) -> String {
     let text = e.to_string();
     if text.contains("3D000") || (text.contains("database") && text.contains("does not exist")) {
@@ -76,13 +76,7 @@ fn connect_error(url: &str, e: &sea_orm::DbErr) -> String {
              `psql -c 'CREATE DATABASE {name}'`), then start again"
         );
     }
-    match text.find(" at line ") {
-        // sqlx adds the server's source position ("… at line 948"): no help to anyone.
-        Some(i) if text.contains("(SQLSTATE") || text[i..].len() < 40 => {
-            format!("cannot connect: {}", &text[..i])
-        }
-        _ => format!("cannot connect: {text}"),
-    }
+    format!("cannot connect: {text}")
 }
 
 /// Applies pending migrations, loads the reference areas and builds the dashboard rollups on
