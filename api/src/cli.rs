@@ -9,13 +9,14 @@ use std::{
 
 use clap::{Parser, Subcommand, ValueEnum};
 use entity::enums::Role;
+use secrecy::ExposeSecret;
 
 use crate::{
     account::service::{NewAccount, create_account},
     area::service::import_areas,
     audit::service::Actor,
     auth::Scope,
-    config::Settings,
+    config::{DEFAULT_DEMO_PASSWORD, Settings},
     db,
     demo::{DemoOptions, seed_demo},
     household::import::{
@@ -112,6 +113,10 @@ pub enum ImportCommand {
         /// this CSV file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// All or nothing: when any household is rejected or a duplicate, roll back the
+        /// whole file (nothing is imported).
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -230,12 +235,17 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
         }
         Command::Import {
-            command: ImportCommand::Households { file, report },
+            command:
+                ImportCommand::Households {
+                    file,
+                    report,
+                    strict,
+                },
         } => {
             let db = db::connect(&settings).await?;
             db::prepare(&db).await?;
             let pii = pii_cipher(&settings)?;
-            import_households_file(&db, &pii, &file, report.as_deref()).await?;
+            import_households_file(&db, &pii, &file, report.as_deref(), strict).await?;
         }
         Command::Rollup { command } => {
             let db = db::connect(&settings).await?;
@@ -268,11 +278,39 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 summary.consents,
                 started.elapsed().as_secs_f64()
             );
+            match &summary.story {
+                Some(s) => println!(
+                    "story (Lampang): {} technologies and {} services from 2 agencies; {} \
+                     assessments over two rounds; a matching run with {} matches, one at each \
+                     status; {} cases, {} consented referrals and {} refused for want of \
+                     consent; {} interventions; {} visits; {} relapse after graduation",
+                    s.technologies,
+                    s.services,
+                    s.assessments,
+                    s.matches,
+                    s.cases,
+                    s.referrals,
+                    s.referrals_refused_for_consent,
+                    s.interventions,
+                    s.visits,
+                    s.relapses
+                ),
+                None => println!("story: told by an earlier seed, left as it is"),
+            }
             println!("households per SRA province:");
             for (code, name, count) in &summary.households_by_province {
                 println!("  {code} {name:<12} {count:>6}");
             }
-            println!("demo accounts (password: APP_DEMO_PASSWORD):");
+            println!(
+                "demo accounts (password: {}):",
+                if settings.demo_password.expose_secret() == DEFAULT_DEMO_PASSWORD {
+                    format!(
+                        "{DEFAULT_DEMO_PASSWORD}, the default; set APP_DEMO_PASSWORD to choose another"
+                    )
+                } else {
+                    "the value of APP_DEMO_PASSWORD".to_string()
+                }
+            );
             for (login, role, created) in &summary.accounts {
                 println!(
                     "  {login:<22} {:<12} {}",
@@ -348,12 +386,38 @@ fn pii_cipher(settings: &Settings) -> anyhow::Result<PiiCipher> {
 }
 
 /// `api import households`: streams the file, shows progress on a terminal, writes the
-/// report, prints the first problems and a summary.
-async fn import_households_file(
+/// report, prints the first problems and a summary; fails (exit 1) when any household was
+/// rejected or a duplicate. `strict`: the whole file in one transaction, rolled back then.
+pub async fn import_households_file(
     db: &sea_orm::DatabaseConnection,
     pii: &PiiCipher,
     file: &Path,
     report: Option<&Path>,
+    strict: bool,
+) -> anyhow::Result<()> {
+    use sea_orm::TransactionTrait;
+    if !strict {
+        return import_households_through(db, pii, file, report, false).await;
+    }
+    let txn = db.begin().await?;
+    match import_households_through(&txn, pii, file, report, true).await {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(())
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+async fn import_households_through<C: crate::household::import::ImportDb>(
+    db: &C,
+    pii: &PiiCipher,
+    file: &Path,
+    report: Option<&Path>,
+    strict: bool,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     const SHOWN: usize = 20;
@@ -380,6 +444,7 @@ async fn import_households_file(
     };
     let mut write_error: Option<csv::Error> = None;
     let mut problems = 0usize;
+    let mut missing_villages = 0u64;
     let mut last = ImportTotals::default();
     let started = Instant::now();
     let mut sink = |r: &ImportRowResult| {
@@ -402,6 +467,12 @@ async fn import_households_file(
             ImportOutcome::Rejected | ImportOutcome::Duplicate
         ) {
             problems += 1;
+            if r.reason
+                .as_deref()
+                .is_some_and(|reason| reason.contains("unknown village code"))
+            {
+                missing_villages += 1;
+            }
             if problems <= SHOWN {
                 let line = format!(
                     "{} {}: {}",
@@ -465,7 +536,37 @@ async fn import_households_file(
         }
     };
     println!("{}", summary_line(&totals, started));
+    if missing_villages > 0 {
+        eprintln!("{}", missing_villages_hint(missing_villages));
+    }
+    let refused = totals.rejected + totals.duplicate;
+    if refused > 0 {
+        anyhow::bail!(
+            "{refused} of {} households were not imported ({} rejected, {} duplicate){}",
+            totals.households,
+            totals.rejected,
+            totals.duplicate,
+            if strict {
+                "; --strict: the whole file was rolled back, nothing was imported"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(())
+}
+
+/// What to do when rows name villages the database does not know: only provinces, districts
+/// and subdistricts ship with the service.
+pub fn missing_villages_hint(rows: u64) -> String {
+    format!(
+        "hint: {rows} rows name a village code the database does not know. Only \
+         provinces, districts and subdistricts ship with the service; import your villages \
+         first with `api import areas villages.csv` (header \
+         code,level,parent_code,name_th,name_en,postal_code,lat,lng,region; level VILLAGE; a \
+         village code is its subdistrict's code plus the 2-digit หมู่ number), then run this \
+         import again"
+    )
 }
 
 fn summary_line(t: &ImportTotals, started: Instant) -> String {

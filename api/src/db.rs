@@ -43,15 +43,40 @@ pub async fn connect_url(url: &str, settings: &Settings) -> anyhow::Result<Datab
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let timeout_ms = settings.limits.statement_timeout.as_millis().to_string();
         opt.map_sqlx_postgres_opts(move |o| {
-            o.options([("statement_timeout", timeout_ms.as_str())])
-                .application_name("ppaos-api")
+            // `client_min_messages=warning`: no NOTICE such as `relation "seaql_migrations"
+            // already exists, skipping` logged on every start.
+            o.options([
+                ("statement_timeout", timeout_ms.as_str()),
+                ("client_min_messages", "warning"),
+            ])
+            .application_name("ppaos-api")
         });
     } else {
         anyhow::bail!("APP_DATABASE_URL: expected a sqlite:// or postgres:// URL");
     }
     Database::connect(opt)
         .await
-        .map_err(|e| anyhow::anyhow!("APP_DATABASE_URL: cannot connect: {e}"))
+        .map_err(|e| anyhow::anyhow!("APP_DATABASE_URL: {}", connect_error(url, &e)))
+}
+
+/// A connection failure in words a new user can act on: PostgreSQL's "database does not
+/// exist" (SQLSTATE 3D000) says how to create it.
+fn connect_error(url: &str, e: &sea_orm::DbErr) -> String {
+    let text = e.to_string();
+    if text.contains("3D000") || (text.contains("database") && text.contains("does not exist")) {
+        let name = url
+            .split('?')
+            .next()
+            .and_then(|u| u.rsplit('/').next())
+            .filter(|n| !n.is_empty() && !n.contains('@'))
+            .unwrap_or("ppaos");
+        return format!(
+            "the PostgreSQL database \"{name}\" does not exist; the service creates its tables \
+             but not the database itself: create it first (`createdb {name}`, or \
+             `psql -c 'CREATE DATABASE {name}'`), then start again"
+        );
+    }
+    format!("cannot connect: {text}")
 }
 
 /// Applies pending migrations, loads the reference areas and builds the dashboard rollups on

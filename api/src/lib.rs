@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod graduation;
 pub mod graphql;
+pub mod home;
 pub mod household;
 pub mod idempotency;
 pub mod live;

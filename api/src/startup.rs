@@ -230,6 +230,7 @@ pub fn build_app(
         .wrap(from_fn(request_context))
         .app_data(web::PayloadConfig::new(limits.max_body_bytes))
         .app_data(web::Data::new(state))
+        .route("/", web::get().to(crate::home::home))
         .route("/graphql", web::post().to(graphql::http::post))
         .route("/graphql", web::get().to(graphql::http::get))
         .route("/graphql/ws", web::get().to(crate::live::ws::handler))

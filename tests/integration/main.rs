@@ -17,6 +17,7 @@ mod consent_gate;
 mod dashboards;
 mod enterprises;
 mod exports;
+mod first_hour;
 mod graduation;
 mod hardening;
 mod household_import;

@@ -14,6 +14,7 @@ mod consents;
 mod households;
 mod lifecycle;
 mod names;
+pub mod story;
 
 use std::collections::HashSet;
 
@@ -116,6 +117,9 @@ pub struct DemoSummary {
     pub households_by_province: Vec<(String, String, u64)>,
     /// Login, role, whether it was created now (false: it existed and was left alone).
     pub accounts: Vec<(String, Role, bool)>,
+    /// The casework and measurement story (`None`: told by an earlier seed, or too few
+    /// Lampang households to tell it).
+    pub story: Option<story::StorySummary>,
 }
 
 /// Seeds the demo data (see the module documentation).
@@ -220,6 +224,40 @@ pub async fn seed_demo(
     }
 
     summary.accounts = demo_accounts(db, &actor, demo_password, agency_id).await?;
+
+    // The story, on the Lampang households this run created, once.
+    let told = entity::agency::Entity::find()
+        .filter(entity::agency::Column::Name.eq(story::DEMO_SECOND_AGENCY_NAME))
+        .one(db)
+        .await?
+        .is_some();
+    if !told {
+        let models: std::collections::HashMap<uuid::Uuid, household::Model> =
+            household::Entity::find()
+                .filter(household::Column::VillageCode.like(format!("{}%", story::STORY_AREA)))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|h| (h.id, h))
+                .collect();
+        let mut candidates = Vec::new();
+        let mut graduates = Vec::new();
+        for h in &wanted {
+            let Some(model) = ids.get(&h.key()).and_then(|id| models.get(id)) else {
+                continue;
+            };
+            match model.status {
+                HouseholdStatus::Verified | HouseholdStatus::Enrolled => candidates.push(model.id),
+                HouseholdStatus::Graduated => graduates.push(model.id),
+                _ => {}
+            }
+        }
+        candidates.truncate(story::STORY_HOUSEHOLDS);
+        if candidates.len() >= story::STORY_HOUSEHOLDS {
+            summary.story =
+                Some(story::tell(db, settings, &actor, agency_id, &candidates, &graduates).await?);
+        }
+    }
     for code in SRA_PROVINCES {
         let name = area::Entity::find_by_id(code.to_string())
             .one(db)

@@ -61,7 +61,7 @@ mod write;
 
 use std::{collections::HashMap, io::Read};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 
 use crate::{
     audit::service::Actor,
@@ -139,8 +139,8 @@ pub struct ImportProgress {
 /// every batch. A file that cannot be read as a whole (missing columns, not UTF-8) is an
 /// error naming the line; households settled before such an error stay imported, and running
 /// the fixed file again is safe.
-pub async fn import_households<R: Read + Send>(
-    db: &DatabaseConnection,
+pub async fn import_households<R: Read + Send, C: ImportDb>(
+    db: &C,
     pii: &PiiCipher,
     scope: &Scope,
     actor: &Actor,
@@ -243,8 +243,19 @@ pub async fn import_households<R: Read + Send>(
     Ok(importer.totals)
 }
 
-struct Importer<'a> {
-    db: &'a DatabaseConnection,
+/// A connection or a transaction the import can write through (each batch in a transaction
+/// of its own, nested as a savepoint when `db` is itself a transaction: `--strict`).
+pub trait ImportDb:
+    ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction> + Sync
+{
+}
+impl<T> ImportDb for T where
+    T: ConnectionTrait + TransactionTrait<Transaction = sea_orm::DatabaseTransaction> + Sync
+{
+}
+
+struct Importer<'a, C: ImportDb> {
+    db: &'a C,
     pii: &'a PiiCipher,
     scope: &'a Scope,
     actor: &'a Actor,
@@ -268,7 +279,7 @@ fn reject_row(sink: Sink<'_>, line: u64, label: &str, reason: &str) {
     });
 }
 
-impl Importer<'_> {
+impl<C: ImportDb> Importer<'_, C> {
     fn count(&mut self, outcome: ImportOutcome) {
         self.totals.households += 1;
         let counter = match outcome {

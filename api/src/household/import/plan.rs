@@ -158,7 +158,7 @@ pub(super) struct Known {
     pub(super) owners: HashMap<String, Owner>,
 }
 
-impl Importer<'_> {
+impl<C: ImportDb> Importer<'_, C> {
     /// Every check of the registry that needs only this household (and the village table).
     pub(super) async fn validate(&mut self, g: Group) -> ApiResult<Result<Valid, (Rows, String)>> {
         let rows = Rows {

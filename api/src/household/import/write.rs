@@ -3,9 +3,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{audit_event, enums::AuditAction, membership, person, potential_duplicate};
-use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 use uuid::Uuid;
 
 use crate::household::{
@@ -26,7 +24,7 @@ use super::*;
 /// (Rows per multi-row INSERT: `service::INSERT_CHUNK`.)
 pub(super) const IN_LIST: usize = 512;
 
-impl Importer<'_> {
+impl<C: ImportDb> Importer<'_, C> {
     /// Which phone numbers of new members somebody in the registry has already (see `write`).
     pub(super) async fn known_phones(&self, new: &[&CheckedPerson]) -> ApiResult<HashSet<String>> {
         let mut known = HashSet::new();
