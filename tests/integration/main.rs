@@ -29,3 +29,4 @@ mod pagination;
 mod replicas;
 mod rollups;
 mod schema_drift;
+mod sync;
