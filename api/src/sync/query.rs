@@ -18,13 +18,21 @@ use crate::{
 /// A record type delta sync tracks.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ChangeType {
+    /// A household.
     Household,
+    /// A person.
     Person,
+    /// A membership of a person in a household.
     Membership,
+    /// An assessment.
     Assessment,
+    /// A support case.
     Case,
+    /// A referral.
     Referral,
+    /// A visit.
     Visit,
+    /// A match.
     Match,
 }
 
