@@ -852,11 +852,17 @@ async fn a_retried_transition_match_returns_the_first_result_and_another_payload
         .clone();
     let key = uuid::Uuid::now_v7();
     let offer = json!({ "i": { "matchId": id, "version": 1, "to": "OFFERED", "clientUuid": key } });
-    let first = w.app.gql(Some(&w.coordinator.token), MOVE, offer.clone()).await;
+    let first = w
+        .app
+        .gql(Some(&w.coordinator.token), MOVE, offer.clone())
+        .await;
     assert_eq!(first.data("/transitionMatch/match/status"), "OFFERED");
     // The response was lost; the device sends the same request again.
     let retry = w.app.gql(Some(&w.coordinator.token), MOVE, offer).await;
-    assert_eq!(retry.data("/transitionMatch"), first.data("/transitionMatch"));
+    assert_eq!(
+        retry.data("/transitionMatch"),
+        first.data("/transitionMatch")
+    );
     // Without the key the same request is stale: the match moved on.
     w.app
         .gql(
@@ -883,7 +889,10 @@ async fn a_retried_transition_match_returns_the_first_result_and_another_payload
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(status.data("/node"), &json!({ "status": "OFFERED", "version": 2 }));
+    assert_eq!(
+        status.data("/node"),
+        &json!({ "status": "OFFERED", "version": 2 })
+    );
     // One move was recorded, not two.
     assert_eq!(
         first.data("/transitionMatch/match/history"),

@@ -114,7 +114,12 @@ async fn full_read(app: &TestApp, client: &Client) -> BTreeMap<String, Value> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| (h["id"].as_str().unwrap().to_string(), h["houseNumber"].clone()))
+        .map(|h| {
+            (
+                h["id"].as_str().unwrap().to_string(),
+                h["houseNumber"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -134,7 +139,8 @@ fn ids_of(changes: &[Value]) -> Vec<&str> {
 }
 
 #[actix_web::test]
-async fn a_client_syncing_in_pages_ends_with_the_servers_state_even_when_commits_are_out_of_order() {
+async fn a_client_syncing_in_pages_ends_with_the_servers_state_even_when_commits_are_out_of_order()
+{
     let app = TestApp::spawn().await;
     seed_villages(&app).await;
     let coordinator = app.client(Role::Coordinator).await; // scoped to 52
@@ -187,7 +193,8 @@ async fn a_client_syncing_in_pages_ends_with_the_servers_state_even_when_commits
 }
 
 #[actix_web::test]
-async fn a_household_moved_out_of_my_area_comes_back_as_a_tombstone_and_another_scope_must_resync() {
+async fn a_household_moved_out_of_my_area_comes_back_as_a_tombstone_and_another_scope_must_resync()
+{
     let app = TestApp::spawn().await;
     seed_villages(&app).await;
     let coordinator = app.client(Role::Coordinator).await;
@@ -249,7 +256,11 @@ async fn a_household_moved_out_of_my_area_comes_back_as_a_tombstone_and_another_
         .await;
     res.assert_error("BAD_USER_INPUT", Some("since"));
     let res = app
-        .gql(Some(&coordinator.token), CHANGES, json!({ "s": "nonsense", "n": 10 }))
+        .gql(
+            Some(&coordinator.token),
+            CHANGES,
+            json!({ "s": "nonsense", "n": 10 }),
+        )
         .await;
     res.assert_error("BAD_USER_INPUT", Some("since"));
     let res = app

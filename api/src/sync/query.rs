@@ -161,9 +161,7 @@ async fn materialise(
     scope: &crate::auth::Scope,
     records: Vec<Logged>,
 ) -> Result<Vec<Change>> {
-    use entity::{
-        assessment, household, membership, person, referral, support_case, visit,
-    };
+    use entity::{assessment, household, membership, person, referral, support_case, visit};
     let ids = |ty: Tracked| -> Vec<Uuid> {
         records
             .iter()
@@ -267,7 +265,9 @@ fn change_of(maps: &mut Maps, r: Logged) -> Change {
     let node = match r.ty {
         Tracked::Household => maps.households.remove(&r.id).and_then(|h| {
             merged_into = h.merged_into_id;
-            merged_into.is_none().then(|| Node::Household(Household::new(h)))
+            merged_into
+                .is_none()
+                .then(|| Node::Household(Household::new(h)))
         }),
         Tracked::Person => maps
             .persons

@@ -184,9 +184,10 @@ pub async fn read_log(
     let mut at: HashMap<(Tracked, Uuid), usize> = HashMap::new();
     let mut records: Vec<Option<Logged>> = Vec::with_capacity(rows.len());
     for row in rows {
-        next.xid = row.xid.parse().map_err(|_| {
-            ApiError::Internal(anyhow::anyhow!("change_log xid is not a number"))
-        })?;
+        next.xid = row
+            .xid
+            .parse()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("change_log xid is not a number")))?;
         next.seq = row.seq;
         let Some(ty) = Tracked::of(&row.entity) else {
             continue;
