@@ -29,5 +29,6 @@ pub mod pii;
 pub mod rollup;
 pub mod startup;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 pub mod text;

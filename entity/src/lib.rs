@@ -9,6 +9,7 @@ pub mod assessment;
 pub mod audit_event;
 pub mod auth_session;
 pub mod case_event;
+pub mod change_log;
 pub mod consent;
 pub mod consent_grant;
 pub mod enterprise;

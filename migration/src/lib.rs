@@ -33,6 +33,7 @@ mod m20261203_000005_create_intervention;
 mod m20261203_000006_create_visit;
 mod m20261204_000001_create_graduation;
 mod m20261204_000002_create_area_rollup;
+mod m20261205_000001_create_change_log;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_create_visit::Migration),
             Box::new(m20261204_000001_create_graduation::Migration),
             Box::new(m20261204_000002_create_area_rollup::Migration),
+            Box::new(m20261205_000001_create_change_log::Migration),
         ]
     }
 }

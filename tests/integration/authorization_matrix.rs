@@ -163,6 +163,7 @@ const NODES: &[NodeRow] = &[
 pub(crate) const CASEWORK_FIELDS: &[FieldRow] = &[
     //                                  anon ADMIN COORD SURV AGENCY ANALYST
     ("cases",                           "U ✓ ✓ ✓ ✓ F", "{ cases(first: 1) { __typename } }"),
+    ("changes",                         "U ✓ ✓ ✓ ✓ F", "{ changes(first: 1) { __typename } }"),
     ("case",                            "U ✓ ✓ ✓ ✓ F", r#"{ case(id: "@Case") { __typename } }"#),
     ("referrals",                       "U ✓ ✓ ✓ ✓ F", "{ referrals(first: 1) { __typename } }"),
     ("referral",                        "U ✓ ✓ ✓ ✓ F", r#"{ referral(id: "@Referral") { __typename } }"#),

@@ -31,3 +31,4 @@ mod replicas;
 mod rollups;
 mod schema_drift;
 mod subscriptions;
+mod sync;

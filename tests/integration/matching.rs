@@ -832,3 +832,70 @@ async fn the_one_open_match_migration_closes_duplicate_suggestions_and_keeps_the
         "{err}"
     );
 }
+
+#[actix_web::test]
+async fn a_retried_transition_match_returns_the_first_result_and_another_payload_is_conflict() {
+    let w = world().await;
+    let h = w
+        .household(1, [1.5, 1.5, 1.5, 2.0, 2.0], 2100.0, true)
+        .await;
+    let t = w.technology("Fish feed", json!({})).await;
+    let id = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            "mutation($i: SuggestMatchInput!) { suggestMatch(input: $i) { match { id } } }",
+            json!({ "i": { "householdId": h, "technologyId": t } }),
+        )
+        .await
+        .data("/suggestMatch/match/id")
+        .clone();
+    let key = uuid::Uuid::now_v7();
+    let offer = json!({ "i": { "matchId": id, "version": 1, "to": "OFFERED", "clientUuid": key } });
+    let first = w
+        .app
+        .gql(Some(&w.coordinator.token), MOVE, offer.clone())
+        .await;
+    assert_eq!(first.data("/transitionMatch/match/status"), "OFFERED");
+    // The response was lost; the device sends the same request again.
+    let retry = w.app.gql(Some(&w.coordinator.token), MOVE, offer).await;
+    assert_eq!(
+        retry.data("/transitionMatch"),
+        first.data("/transitionMatch")
+    );
+    // Without the key the same request is stale: the match moved on.
+    w.app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 1, "to": "OFFERED" } }),
+        )
+        .await
+        .assert_error("CONFLICT", None);
+    // The same key for another move is CONFLICT, and moves nothing.
+    w.app
+        .gql(
+            Some(&w.coordinator.token),
+            MOVE,
+            json!({ "i": { "matchId": id, "version": 2, "to": "ACCEPTED", "clientUuid": key } }),
+        )
+        .await
+        .assert_error("CONFLICT", None);
+    let status = w
+        .app
+        .gql(
+            Some(&w.coordinator.token),
+            "query($id: ID!) { node(id: $id) { ... on Match { status version } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        status.data("/node"),
+        &json!({ "status": "OFFERED", "version": 2 })
+    );
+    // One move was recorded, not two.
+    assert_eq!(
+        first.data("/transitionMatch/match/history"),
+        retry.data("/transitionMatch/match/history")
+    );
+}

@@ -120,6 +120,7 @@ async fn the_entities_match_the_migrated_tables() {
         audit_event,
         auth_session,
         case_event,
+        change_log,
         consent,
         consent_grant,
         enterprise,

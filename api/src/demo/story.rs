@@ -308,6 +308,7 @@ pub(super) async fn tell(
                         .then(|| "ครัวเรือนแจ้งว่าไม่มีเวลาเข้าร่วม".to_string()),
                     follow_up_income_satang: matches!(to, Adopted | Sustained).then_some(320_000),
                 },
+                None,
             )
             .await?;
             version = moved.version;

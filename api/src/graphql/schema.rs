@@ -113,6 +113,7 @@ pub struct QueryRoot(
     crate::case::query::CaseQuery,
     crate::dashboard::query::DashboardQuery,
     crate::mobility::query::MobilityQuery,
+    crate::sync::query::SyncQuery,
 );
 
 /// What can be changed. Every mutation takes one `input` and returns a payload.

@@ -1,14 +1,18 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::{
-    service::{MatchMove, RunInput, Scoring, run_matching, suggest_match, transition_match},
+    service::{
+        MatchMove, RunInput, Scoring, run_matching, suggest_match, transition_match,
+        visible_matches,
+    },
     types::{Match, MatchStatus, MatchingRun},
 };
 use crate::{
     auth::policy,
     error::ApiError,
     graphql::{
-        context::{actor, scope, services, viewer},
+        context::{account, actor, scope, services, viewer},
         node,
     },
     money,
@@ -36,6 +40,9 @@ pub struct TransitionMatchInput {
     pub reason: Option<String>,
     /// Income per person per month at follow-up, baht: 0 to 10,000,000 (ADOPTED, SUSTAINED).
     pub follow_up_income: Option<f64>,
+    /// Idempotency key: a retry with the same key returns the match as the first request
+    /// left it moved (instead of CONFLICT); the same key with other input is CONFLICT.
+    pub client_uuid: Option<uuid::Uuid>,
 }
 
 /// Seats of one technology for a run.
@@ -106,19 +113,41 @@ impl MatchingMutation {
             .follow_up_income
             .map(|v| money::satang("followUpIncome", v, money::MONTHLY_INCOME))
             .transpose()?;
-        let m = transition_match(
-            &services(ctx).db,
-            &scope(ctx),
-            &actor(ctx)?,
-            id,
-            input.version,
-            MatchMove {
-                to: input.to.into(),
-                reason: input.reason,
-                follow_up_income_satang: follow_up,
-            },
-        )
+        let key = crate::idempotency::IdemKey::new(
+            Some(account(ctx)?.id),
+            input.client_uuid,
+            "transitionMatch",
+            &serde_json::json!({
+                "id": id, "version": input.version, "to": entity::enums::MatchStatus::from(input.to),
+                "reason": input.reason, "followUp": follow_up,
+            }),
+        );
+        let (db, scope, actor) = (&services(ctx).db, scope(ctx), actor(ctx)?);
+        let done = crate::idempotency::run(db, key.as_ref(), || async {
+            let m = transition_match(
+                db,
+                &scope,
+                &actor,
+                id,
+                input.version,
+                MatchMove {
+                    to: input.to.into(),
+                    reason: input.reason.clone(),
+                    follow_up_income_satang: follow_up,
+                },
+                key.as_ref(),
+            )
+            .await?;
+            Ok(m.id.to_string())
+        })
         .await?;
+        let done = uuid::Uuid::parse_str(&done)
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored result id: {e}")))?;
+        let m = visible_matches(&scope)
+            .filter(entity::r#match::Column::Id.eq(done))
+            .one(db)
+            .await?
+            .ok_or(ApiError::NotFound("match"))?;
         crate::live::emit(ctx, crate::live::Kind::Match, m.id).await;
         Ok(MatchPayload { r#match: Match(m) })
     }

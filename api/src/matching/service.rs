@@ -467,6 +467,7 @@ pub async fn transition_match(
     id: Uuid,
     version: i32,
     change: MatchMove,
+    key: Option<&crate::idempotency::IdemKey>,
 ) -> ApiResult<matches::Model> {
     let MatchMove {
         to,
@@ -541,6 +542,9 @@ pub async fn transition_match(
     }
     record(&txn, entry).await?;
     crate::rollup::touch(&txn, &[current.household_id]).await?;
+    if let Some(key) = key {
+        crate::idempotency::remember(&txn, key, &id.to_string()).await?;
+    }
     txn.commit().await?;
     matches::Entity::find_by_id(id)
         .one(db)

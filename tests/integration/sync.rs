@@ -1,0 +1,337 @@
+//! Delta sync (`changes`): a client that syncs in pages ends with exactly the server's state
+//! in its scope, also when transactions commit out of order; scope changes give tombstones;
+//! a page costs the same statements at 1 and 50 changes.
+use std::collections::BTreeMap;
+
+use entity::{enums::Role, household};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Client, TestApp,
+    builders::HouseholdBuilder,
+    casework::uuid_of,
+    fixtures::{LAMPANG_VILLAGE, YALA_VILLAGE, seed_villages},
+};
+
+const CHANGES: &str = "query($s: String, $n: Int, $t: [ChangeType!]) { changes(since: $s, first: $n, types: $t) {
+  cursor hasMore changes { type id tombstone mergedIntoId node { id ... on Household { houseNumber villageCode } } } } }";
+
+/// A client's copy: global id → house number.
+#[derive(Default)]
+struct Mirror {
+    cursor: Option<String>,
+    households: BTreeMap<String, Value>,
+    requests: usize,
+}
+
+impl Mirror {
+    /// Pulls pages of `n` until the server says there is no more; returns the changes seen.
+    async fn sync(&mut self, app: &TestApp, client: &Client, n: i64) -> Vec<Value> {
+        let mut seen = Vec::new();
+        loop {
+            let res = app
+                .gql(
+                    Some(&client.token),
+                    CHANGES,
+                    json!({ "s": self.cursor, "n": n, "t": ["HOUSEHOLD"] }),
+                )
+                .await;
+            self.requests += 1;
+            let page = res.data("/changes").clone();
+            for change in page["changes"].as_array().unwrap() {
+                let id = change["id"].as_str().unwrap().to_string();
+                if change["tombstone"].is_null() {
+                    self.households
+                        .insert(id, change["node"]["houseNumber"].clone());
+                } else {
+                    self.households.remove(&id);
+                }
+                seen.push(change.clone());
+            }
+            self.cursor = Some(page["cursor"].as_str().unwrap().to_string());
+            if page["hasMore"] == false {
+                return seen;
+            }
+        }
+    }
+
+    /// Syncs until the copy equals a full read. On PostgreSQL a change is handed out once
+    /// every older transaction of the server has finished (any database's), which other tests
+    /// running at the same time may delay a moment: poll with a deadline.
+    async fn settle(&mut self, app: &TestApp, client: &Client, n: i64) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut seen = Vec::new();
+        loop {
+            seen.extend(self.sync(app, client, n).await);
+            if self.households == full_read(app, client).await {
+                return seen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the synced copy never matched the server: {:?}",
+                self.households
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// `changes` of `types` after `since` until at least one comes (deadline, as in `settle`).
+async fn next_changes(app: &TestApp, client: &Client, since: &Value, types: Value) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut since = since.clone();
+    loop {
+        let res = app
+            .gql(
+                Some(&client.token),
+                CHANGES,
+                json!({ "s": since, "n": 100, "t": types }),
+            )
+            .await;
+        let page = res.data("/changes").clone();
+        if !page["changes"].as_array().unwrap().is_empty() {
+            return page;
+        }
+        assert!(std::time::Instant::now() < deadline, "no change came");
+        since = page["cursor"].clone();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// What a full read shows the client: every household in its scope with its house number.
+async fn full_read(app: &TestApp, client: &Client) -> BTreeMap<String, Value> {
+    let res = app
+        .gql(
+            Some(&client.token),
+            "{ households(first: 100) { nodes { id houseNumber } } }",
+            json!({}),
+        )
+        .await;
+    res.data("/households/nodes")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["id"].as_str().unwrap().to_string(),
+                h["houseNumber"].clone(),
+            )
+        })
+        .collect()
+}
+
+async fn set_house_number(db: &impl ConnectionTrait, id: &Value, number: &str) {
+    household::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(uuid_of(id)),
+        house_number: Set(Some(number.to_string())),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .unwrap();
+}
+
+fn ids_of(changes: &[Value]) -> Vec<&str> {
+    changes.iter().map(|c| c["id"].as_str().unwrap()).collect()
+}
+
+#[actix_web::test]
+async fn a_client_syncing_in_pages_ends_with_the_servers_state_even_when_commits_are_out_of_order()
+{
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await; // scoped to 52
+    let mut ours = Vec::new();
+    for seed in 0..5 {
+        ours.push(
+            HouseholdBuilder::new(seed)
+                .create(&app, &coordinator.token)
+                .await
+                .id,
+        );
+    }
+    let admin = app.client(Role::Admin).await;
+    let theirs = HouseholdBuilder::new(50)
+        .village(YALA_VILLAGE)
+        .create(&app, &admin.token)
+        .await
+        .id;
+
+    let mut mirror = Mirror::default();
+    mirror.settle(&app, &coordinator, 2).await;
+    assert!(mirror.requests >= 3, "5 households in pages of 2");
+    assert_eq!(mirror.households, full_read(&app, &coordinator).await);
+    assert_eq!(mirror.households.len(), 5);
+    assert!(!mirror.households.contains_key(theirs.as_str().unwrap()));
+
+    if app.db.get_database_backend() == DatabaseBackend::Postgres {
+        // Two writers: A starts first and commits last.
+        let a = app.db.begin().await.unwrap();
+        set_house_number(&a, &ours[0], "A-1").await;
+        let b = app.db.begin().await.unwrap();
+        set_house_number(&b, &ours[1], "B-1").await;
+        b.commit().await.unwrap();
+        // B is committed, but A (an older transaction) is still running: nothing after A's
+        // position is handed out yet, so B cannot be skipped when A commits.
+        let early = mirror.sync(&app, &coordinator, 2).await;
+        assert!(
+            !ids_of(&early).contains(&ours[1].as_str().unwrap()),
+            "a change above a running transaction was handed out: {early:?}"
+        );
+        a.commit().await.unwrap();
+    } else {
+        // SQLite has one writer at a time: commit order is log order.
+        set_house_number(&app.db, &ours[0], "A-1").await;
+        set_house_number(&app.db, &ours[1], "B-1").await;
+    }
+    mirror.settle(&app, &coordinator, 2).await;
+    assert_eq!(mirror.households[ours[0].as_str().unwrap()], "A-1");
+    assert_eq!(mirror.households[ours[1].as_str().unwrap()], "B-1");
+}
+
+#[actix_web::test]
+async fn a_household_moved_out_of_my_area_comes_back_as_a_tombstone_and_another_scope_must_resync()
+{
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let id = HouseholdBuilder::new(1)
+        .create(&app, &coordinator.token)
+        .await
+        .id;
+    let mut mirror = Mirror::default();
+    mirror.settle(&app, &coordinator, 10).await;
+    assert!(mirror.households.contains_key(id.as_str().unwrap()));
+
+    // Any write path is logged (here a direct update): the household leaves the area.
+    household::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(uuid_of(&id)),
+        village_code: Set(YALA_VILLAGE.to_string()),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+    let seen = mirror.settle(&app, &coordinator, 10).await;
+    let last = seen
+        .iter()
+        .rfind(|c| c["id"] == id)
+        .expect("the moved household is in the changes");
+    assert_eq!(last["tombstone"], "OUT_OF_SCOPE");
+    assert_eq!(last["node"], Value::Null);
+    assert!(mirror.households.is_empty());
+
+    // Back in the area: it comes back with its state.
+    household::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(uuid_of(&id)),
+        village_code: Set(LAMPANG_VILLAGE.to_string()),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+    mirror.settle(&app, &coordinator, 10).await;
+    assert_eq!(mirror.households.len(), 1);
+
+    // A cursor is valid for the scope it was issued under: another scope resyncs from null.
+    let admin = app.client(Role::Admin).await;
+    let res = app
+        .gql(
+            Some(&admin.token),
+            CHANGES,
+            json!({ "s": mirror.cursor, "n": 10, "t": ["HOUSEHOLD"] }),
+        )
+        .await;
+    res.assert_error("BAD_USER_INPUT", Some("since"));
+    // So are other types.
+    let res = app
+        .gql(
+            Some(&coordinator.token),
+            CHANGES,
+            json!({ "s": mirror.cursor, "n": 10, "t": ["CASE"] }),
+        )
+        .await;
+    res.assert_error("BAD_USER_INPUT", Some("since"));
+    let res = app
+        .gql(
+            Some(&coordinator.token),
+            CHANGES,
+            json!({ "s": "nonsense", "n": 10 }),
+        )
+        .await;
+    res.assert_error("BAD_USER_INPUT", Some("since"));
+    let res = app
+        .gql(Some(&coordinator.token), CHANGES, json!({ "n": 501 }))
+        .await;
+    res.assert_error("BAD_USER_INPUT", Some("first"));
+}
+
+#[actix_web::test]
+async fn a_deleted_record_is_a_deleted_tombstone_and_a_record_changed_often_comes_once() {
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    let id = HouseholdBuilder::new(1)
+        .create(&app, &coordinator.token)
+        .await
+        .id;
+    let mut mirror = Mirror::default();
+    mirror.settle(&app, &coordinator, 100).await;
+    // Five updates in one transaction become visible together: the household comes once.
+    let txn = app.db.begin().await.unwrap();
+    for n in 0..5 {
+        set_house_number(&txn, &id, &format!("{n}")).await;
+    }
+    txn.commit().await.unwrap();
+    let seen = mirror.settle(&app, &coordinator, 100).await;
+    assert_eq!(ids_of(&seen), vec![id.as_str().unwrap()]);
+    assert_eq!(seen[0]["node"]["houseNumber"], "4");
+
+    // A deleted row (memberships here) is a DELETED tombstone.
+    let first = next_changes(&app, &coordinator, &Value::Null, json!(["MEMBERSHIP"])).await;
+    let membership = first["changes"][0]["id"].clone();
+    assert_eq!(first["changes"][0]["tombstone"], Value::Null);
+    let cursor = first["cursor"].clone();
+    entity::membership::Entity::delete_by_id(uuid_of(&membership))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let then = next_changes(&app, &coordinator, &cursor, json!(["MEMBERSHIP"])).await;
+    assert_eq!(
+        then["changes"],
+        json!([{ "type": "MEMBERSHIP", "id": membership, "tombstone": "DELETED", "mergedIntoId": null, "node": null }])
+    );
+}
+
+#[actix_web::test]
+async fn a_changes_page_of_1_and_of_50_takes_the_same_statements() {
+    let app = TestApp::spawn().await;
+    seed_villages(&app).await;
+    let coordinator = app.client(Role::Coordinator).await;
+    for seed in 0..55 {
+        HouseholdBuilder::new(seed)
+            .create(&app, &coordinator.token)
+            .await;
+    }
+    Mirror::default().settle(&app, &coordinator, 100).await;
+    let mut counts = Vec::new();
+    for n in [1, 50] {
+        app.reset_statements();
+        let res = app
+            .gql(
+                Some(&coordinator.token),
+                CHANGES,
+                json!({ "n": n, "t": ["HOUSEHOLD"] }),
+            )
+            .await;
+        assert_eq!(
+            res.data("/changes/changes").as_array().unwrap().len(),
+            n as usize
+        );
+        counts.push(app.statements());
+    }
+    assert_eq!(counts[0], counts[1], "statements at 1 and 50: {counts:?}");
+}
