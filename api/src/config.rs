@@ -76,6 +76,8 @@ pub struct Settings {
     /// Graduation criteria, the monitoring window, dashboard suppression and the evidence
     /// threshold of outcome-based recommendations (`docs/measurement.md`).
     pub measurement: MeasurementSettings,
+    /// Persisted queries, the request budget, `/metrics` (`docs/operations.md`).
+    pub ops: crate::ops::OpsSettings,
 }
 
 /// The thresholds of measurement: who may graduate, how long a graduate is watched, which
@@ -425,6 +427,7 @@ impl Settings {
             match_weights: parse_weights(env.get("APP_MATCH_WEIGHTS"))?,
             referral_sla_days: env.parse("APP_REFERRAL_SLA_DAYS", 14u32)?,
             measurement: measurement(&env)?,
+            ops: crate::ops::OpsSettings::from_lookup(&lookup, production)?,
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(

@@ -27,6 +27,8 @@ pub struct Services {
     pub responses: crate::graphql::response_cache::ResponseCache,
     /// Technologies' measured effects per province, checked against its rollup version.
     pub evidence: crate::mobility::evidence::EvidenceCache,
+    /// Persisted-query texts seen by this replica (the database holds them all).
+    pub persisted: crate::ops::persisted::PersistedQueries,
 }
 
 impl Services {
@@ -48,6 +50,7 @@ impl Services {
             dashboards: Default::default(),
             responses: Default::default(),
             evidence: Default::default(),
+            persisted: Default::default(),
         })
     }
 }
