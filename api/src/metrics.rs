@@ -127,6 +127,23 @@ pub fn operation_label(name: Option<&str>) -> String {
     label
 }
 
+/// The name of the first operation of a document without `operationName` (`query Name …`),
+/// read from the text without parsing it: for the label only.
+pub fn named_operation(text: &str) -> Option<&str> {
+    let mut rest = text.trim_start();
+    while let Some(comment) = rest.strip_prefix('#') {
+        rest = comment.split_once('\n').map_or("", |(_, r)| r).trim_start();
+    }
+    let after = ["query", "mutation", "subscription"]
+        .iter()
+        .find_map(|k| rest.strip_prefix(k))?;
+    let after = after.strip_prefix(|c: char| c.is_whitespace())?.trim_start();
+    let end = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    (end > 0).then(|| &after[..end])
+}
+
 /// Counts one GraphQL request and its latency.
 pub fn observe_request(operation: &str, outcome: &str, elapsed: Duration) {
     METRICS
@@ -185,6 +202,15 @@ pub fn render(db: &DatabaseConnection, max_connections: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_documents_operation_name_is_read_without_parsing() {
+        assert_eq!(named_operation("query Me { me { id } }"), Some("Me"));
+        assert_eq!(named_operation("# c\n mutation Do($a: Int) { x }"), Some("Do"));
+        assert_eq!(named_operation("{ me { id } }"), None);
+        assert_eq!(named_operation("query { me { id } }"), None);
+        assert_eq!(named_operation("queryX { }"), None);
+    }
 
     #[test]
     fn operation_labels_are_bounded() {

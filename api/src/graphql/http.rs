@@ -251,8 +251,28 @@ async fn resolve_persisted(
     state: &AppState,
 ) -> Result<Option<String>, Refusal> {
     let mode = state.services.settings.ops.persisted_queries;
+    let lookup = async |hash: &str| {
+        state
+            .services
+            .persisted
+            .get(&state.services.db, hash)
+            .await
+            .map_err(|e| {
+                e.log_cause();
+                Refusal {
+                    code: e.code(),
+                    message: e.message(),
+                    field: None,
+                }
+            })
+    };
     let Some(value) = request.extensions.0.get("persistedQuery") else {
-        if mode == PersistedQueryMode::Allowlist {
+        // On an allow-list, a text without its hash runs when its hash is registered.
+        if mode == PersistedQueryMode::Allowlist
+            && lookup(&persisted::sha256_hex(&request.query))
+                .await?
+                .is_none()
+        {
             return Err(Refusal {
                 code: crate::error::code::FORBIDDEN,
                 message: "this server runs registered persisted queries only".into(),
@@ -296,20 +316,7 @@ async fn resolve_persisted(
     if sent_text && mode == PersistedQueryMode::Automatic {
         return Ok(Some(hash));
     }
-    let known = state
-        .services
-        .persisted
-        .get(&state.services.db, &hash)
-        .await
-        .map_err(|e| {
-            e.log_cause();
-            Refusal {
-                code: e.code(),
-                message: e.message(),
-                field: None,
-            }
-        })?;
-    match known {
+    match lookup(&hash).await? {
         Some(text) => {
             if !sent_text {
                 request.query = text.to_string();
@@ -392,7 +399,11 @@ async fn execute(
 ) -> HttpResponse {
     let started = std::time::Instant::now();
     let operation = match &batch {
-        BatchRequest::Single(r) => metrics::operation_label(r.operation_name.as_deref()),
+        BatchRequest::Single(r) => metrics::operation_label(
+            r.operation_name
+                .as_deref()
+                .or_else(|| metrics::named_operation(&r.query)),
+        ),
         BatchRequest::Batch(_) => "batch".to_string(),
     };
     let mut outcome = None;

@@ -132,6 +132,14 @@ pub async fn store(db: &impl ConnectionTrait, hash: &str, text: &str) -> ApiResu
     })
 }
 
+/// The hash of `text` when it passes the request limits (`graphql::document`), as a request
+/// would; otherwise why not.
+pub fn checked_hash(text: &str, limits: &crate::config::Limits) -> Result<String, String> {
+    crate::graphql::document::parse_and_check(text, None, &Default::default(), limits)
+        .map_err(|r| r.message)?;
+    Ok(sha256_hex(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
