@@ -73,8 +73,8 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         &["loader"],
     )
     .expect("valid metric");
-    let subscriptions = IntGauge::new("graphql_subscriptions_open", "Open subscriptions")
-        .expect("valid metric");
+    let subscriptions =
+        IntGauge::new("graphql_subscriptions_open", "Open subscriptions").expect("valid metric");
     for collector in [
         Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
         Box::new(latency.clone()),
@@ -137,7 +137,9 @@ pub fn named_operation(text: &str) -> Option<&str> {
     let after = ["query", "mutation", "subscription"]
         .iter()
         .find_map(|k| rest.strip_prefix(k))?;
-    let after = after.strip_prefix(|c: char| c.is_whitespace())?.trim_start();
+    let after = after
+        .strip_prefix(|c: char| c.is_whitespace())?
+        .trim_start();
     let end = after
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(after.len());
@@ -181,10 +183,7 @@ fn set_pool(db: &DatabaseConnection) {
         .pool
         .with_label_values(&["open"])
         .set(i64::from(size));
-    METRICS
-        .pool
-        .with_label_values(&["idle"])
-        .set(idle as i64);
+    METRICS.pool.with_label_values(&["idle"]).set(idle as i64);
 }
 
 /// The text exposition of every metric, with the pool read now.
@@ -197,34 +196,6 @@ pub fn render(db: &DatabaseConnection, max_connections: u32) -> String {
     let mut out = Vec::new();
     let _ = TextEncoder::new().encode(&METRICS.registry.gather(), &mut out);
     String::from_utf8(out).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_documents_operation_name_is_read_without_parsing() {
-        assert_eq!(named_operation("query Me { me { id } }"), Some("Me"));
-        assert_eq!(named_operation("# c\n mutation Do($a: Int) { x }"), Some("Do"));
-        assert_eq!(named_operation("{ me { id } }"), None);
-        assert_eq!(named_operation("query { me { id } }"), None);
-        assert_eq!(named_operation("queryX { }"), None);
-    }
-
-    #[test]
-    fn operation_labels_are_bounded() {
-        assert_eq!(operation_label(None), "anonymous");
-        assert_eq!(operation_label(Some("Me")), "Me");
-        let long = "x".repeat(500);
-        assert_eq!(operation_label(Some(&long)).len(), MAX_NAME_CHARS);
-        assert_eq!(operation_label(Some("a\"b{c}")), "abc");
-        for i in 0..(MAX_OPERATIONS + 10) {
-            let label = operation_label(Some(&format!("Op{i}")));
-            assert!(label.starts_with("Op") || label == "other");
-        }
-        assert_eq!(operation_label(Some("NeverSeenBefore")), "other");
-    }
 }
 
 /// `GET /metrics`: with `APP_METRICS_TOKEN` set, only for `Authorization: Bearer <token>`
@@ -246,7 +217,10 @@ pub async fn endpoint(
                     Sha256::digest(given.as_bytes()),
                     Sha256::digest(expected.expose_secret().as_bytes()),
                 );
-                a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+                a.iter()
+                    .zip(b.iter())
+                    .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                    == 0
             });
             if !matches {
                 return HttpResponse::Unauthorized()
@@ -264,4 +238,35 @@ pub async fn endpoint(
             &state.services.db,
             settings.database_max_connections,
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documents_operation_name_is_read_without_parsing() {
+        assert_eq!(named_operation("query Me { me { id } }"), Some("Me"));
+        assert_eq!(
+            named_operation("# c\n mutation Do($a: Int) { x }"),
+            Some("Do")
+        );
+        assert_eq!(named_operation("{ me { id } }"), None);
+        assert_eq!(named_operation("query { me { id } }"), None);
+        assert_eq!(named_operation("queryX { }"), None);
+    }
+
+    #[test]
+    fn operation_labels_are_bounded() {
+        assert_eq!(operation_label(None), "anonymous");
+        assert_eq!(operation_label(Some("Me")), "Me");
+        let long = "x".repeat(500);
+        assert_eq!(operation_label(Some(&long)).len(), MAX_NAME_CHARS);
+        assert_eq!(operation_label(Some("a\"b{c}")), "abc");
+        for i in 0..(MAX_OPERATIONS + 10) {
+            let label = operation_label(Some(&format!("Op{i}")));
+            assert!(label.starts_with("Op") || label == "other");
+        }
+        assert_eq!(operation_label(Some("NeverSeenBefore")), "other");
+    }
 }

@@ -99,12 +99,10 @@ async fn a_hash_that_is_not_the_texts_or_malformed_is_bad_input_and_nothing_is_s
         "BAD_USER_INPUT",
         Some("extensions.persistedQuery.sha256Hash"),
     );
-    apq_post(&app, None, None, "abc")
-        .await
-        .assert_error(
-            "BAD_USER_INPUT",
-            Some("extensions.persistedQuery.sha256Hash"),
-        );
+    apq_post(&app, None, None, "abc").await.assert_error(
+        "BAD_USER_INPUT",
+        Some("extensions.persistedQuery.sha256Hash"),
+    );
     let v2 = app
         .send(
             test::TestRequest::post()
@@ -165,7 +163,9 @@ async fn in_allowlist_mode_only_registered_texts_run() {
     // Registered (what `api persisted-queries add` does), it runs by hash.
     let checked = api::ops::persisted::checked_hash(ME, &app.state.services.settings.limits);
     assert_eq!(checked.as_deref(), Ok(hash.as_str()));
-    api::ops::persisted::store(&app.db, &hash, ME).await.unwrap();
+    api::ops::persisted::store(&app.db, &hash, ME)
+        .await
+        .unwrap();
     let res = apq_post(&app, Some(&user.token), None, &hash).await;
     assert_eq!(res.data("/me/login"), &json!(user.account.login));
 }
@@ -194,7 +194,9 @@ async fn metrics_count_requests_by_operation_and_outcome_and_show_the_pool() {
         "{text}"
     );
     assert!(
-        text.contains(r#"graphql_requests_total{operation="Broken",outcome="GRAPHQL_VALIDATION_FAILED"}"#),
+        text.contains(
+            r#"graphql_requests_total{operation="Broken",outcome="GRAPHQL_VALIDATION_FAILED"}"#
+        ),
         "{text}"
     );
     assert!(text.contains("graphql_request_duration_seconds_bucket{operation=\"Me\""));
@@ -240,7 +242,10 @@ async fn over_its_budget_a_caller_is_rate_limited_with_retry_after_and_others_ar
     let over = app.gql(Some(&one), ME, json!({})).await;
     assert_eq!(over.status, 429, "body: {}", over.body);
     over.assert_error("RATE_LIMITED", None);
-    let retry = over.body.pointer("/errors/0/extensions/retryAfter").unwrap();
+    let retry = over
+        .body
+        .pointer("/errors/0/extensions/retryAfter")
+        .unwrap();
     assert!(retry.as_u64().unwrap() >= 1);
     assert_eq!(
         over.headers.get("retry-after").unwrap().to_str().unwrap(),

@@ -299,7 +299,12 @@ async fn resolve_persisted(
     }
     let hash = match fields.get("sha256Hash") {
         Some(async_graphql::Value::String(h)) if persisted::is_hash(h) => h.to_ascii_lowercase(),
-        _ => return Err(bad("sha256Hash", "sha256Hash must be 64 hexadecimal digits")),
+        _ => {
+            return Err(bad(
+                "sha256Hash",
+                "sha256Hash must be 64 hexadecimal digits",
+            ));
+        }
     };
     let not_found = || Refusal {
         code: PERSISTED_QUERY_NOT_FOUND,
@@ -697,9 +702,10 @@ async fn run(
     for (hash, response) in to_store.iter().zip(&responses) {
         let Some(hash) = hash else { continue };
         let text = texts.next().unwrap_or_default();
-        let never_ran = response.errors.iter().any(|e| {
-            matches!(error_code(e), Some(PARSE_FAILED) | Some(VALIDATION_FAILED))
-        });
+        let never_ran = response
+            .errors
+            .iter()
+            .any(|e| matches!(error_code(e), Some(PARSE_FAILED) | Some(VALIDATION_FAILED)));
         if !never_ran
             && !database_away
             && let Err(e) = state

@@ -42,10 +42,12 @@ fn table() -> Alias {
     Alias::new("persisted_query")
 }
 
+/// Hash → text, with the order of insertion to drop the oldest.
+type Texts = (HashMap<String, Arc<str>>, Vec<String>);
+
 #[derive(Default)]
 pub struct PersistedQueries {
-    /// Hash → text, with the order of insertion to drop the oldest.
-    cache: Mutex<(HashMap<String, Arc<str>>, Vec<String>)>,
+    cache: Mutex<Texts>,
 }
 
 impl PersistedQueries {
