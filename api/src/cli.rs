@@ -1,6 +1,6 @@
 //! The command line: `api [serve]`, `api migrate`, `api account create`, `api print-schema`,
 //! `api import areas FILE.csv`, `api import households FILE.csv`, `api seed-demo`,
-//! `api rollup rebuild|check`.
+//! `api rollup rebuild|check`, `api persisted-queries add FILE...`.
 use std::{
     io::BufRead,
     path::{Path, PathBuf},
@@ -63,6 +63,22 @@ pub enum Command {
     Rollup {
         #[command(subcommand)]
         command: RollupCommand,
+    },
+    /// Persisted queries (`docs/operations.md`).
+    PersistedQueries {
+        #[command(subcommand)]
+        command: PersistedQueryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PersistedQueryCommand {
+    /// Register each file's text (one GraphQL document per file) under its SHA-256, the way
+    /// clients send it; prints `hash  file`. The texts pass the request limits first. This is
+    /// how texts get onto the allow-list (`APP_PERSISTED_QUERIES=allowlist`).
+    Add {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -251,6 +267,25 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let db = db::connect(&settings).await?;
             db::prepare(&db).await?;
             rollup_command(&db, command).await?;
+        }
+        Command::PersistedQueries {
+            command: PersistedQueryCommand::Add { files },
+        } => {
+            // Every file is read and checked before anything is stored.
+            let mut texts = Vec::with_capacity(files.len());
+            for file in &files {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                let hash = crate::ops::persisted::checked_hash(&text, &settings.limits)
+                    .map_err(|m| anyhow::anyhow!("{}: {m}", file.display()))?;
+                texts.push((hash, text));
+            }
+            let db = db::connect(&settings).await?;
+            db::prepare(&db).await?;
+            for ((hash, text), file) in texts.iter().zip(&files) {
+                crate::ops::persisted::store(&db, hash, text).await?;
+                println!("{hash}  {}", file.display());
+            }
         }
         Command::SeedDemo { force } => {
             let db = db::connect(&settings).await?;

@@ -78,6 +78,8 @@ pub struct Settings {
     pub measurement: MeasurementSettings,
     /// Limits of subscriptions (`docs/subscriptions.md`).
     pub live: crate::live::LiveSettings,
+    /// Persisted queries, the request budget, `/metrics` (`docs/operations.md`).
+    pub ops: crate::ops::OpsSettings,
 }
 
 /// The thresholds of measurement: who may graduate, how long a graduate is watched, which
@@ -428,6 +430,7 @@ impl Settings {
             referral_sla_days: env.parse("APP_REFERRAL_SLA_DAYS", 14u32)?,
             measurement: measurement(&env)?,
             live: live(&env)?,
+            ops: crate::ops::OpsSettings::from_lookup(&lookup, production)?,
         };
         if settings.jwt.access_ttl.is_zero() {
             return Err(ConfigError::new(

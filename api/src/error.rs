@@ -32,6 +32,9 @@ pub mod code {
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     /// The document parses but may not run (unknown field, no such operation, limits).
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// A persisted-query hash this server does not know (send the text with it), or, in
+    /// allow-list mode, one that is not registered.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 }
 
 /// The code of errors that a retry after a short wait may cure (the database is away).
@@ -45,9 +48,10 @@ pub fn status_of_code(code: &str) -> StatusCode {
         code::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
         code::FORBIDDEN => StatusCode::FORBIDDEN,
         code::NOT_FOUND => StatusCode::NOT_FOUND,
-        code::BAD_USER_INPUT | code::GRAPHQL_PARSE_FAILED | code::GRAPHQL_VALIDATION_FAILED => {
-            StatusCode::BAD_REQUEST
-        }
+        code::BAD_USER_INPUT
+        | code::GRAPHQL_PARSE_FAILED
+        | code::GRAPHQL_VALIDATION_FAILED
+        | code::PERSISTED_QUERY_NOT_FOUND => StatusCode::BAD_REQUEST,
         code::CONFLICT => StatusCode::CONFLICT,
         code::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
         code::SERVICE_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,

@@ -251,7 +251,8 @@ pub fn build_app(
             web::get().to(crate::export::households_csv),
         )
         .route("/livez", web::get().to(livez))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(crate::metrics::endpoint));
     if limits.publishes_schema() {
         app = app.route("/schema.graphql", web::get().to(schema_sdl));
     }

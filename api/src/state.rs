@@ -29,6 +29,8 @@ pub struct Services {
     pub evidence: crate::mobility::evidence::EvidenceCache,
     /// Live events for subscriptions, and the count of open live connections.
     pub live: Arc<crate::live::LiveBus>,
+    /// Persisted-query texts seen by this replica (the database holds them all).
+    pub persisted: crate::ops::persisted::PersistedQueries,
 }
 
 impl Services {
@@ -56,6 +58,7 @@ impl Services {
             dashboards: Default::default(),
             responses: Default::default(),
             evidence: Default::default(),
+            persisted: Default::default(),
         })
     }
 }

@@ -34,6 +34,8 @@ mod m20261203_000006_create_visit;
 mod m20261204_000001_create_graduation;
 mod m20261204_000002_create_area_rollup;
 mod m20261205_000001_create_change_log;
+mod m20261205_000005_create_persisted_query;
+mod m20261205_000006_create_request_budget;
 
 pub struct Migrator;
 
@@ -73,6 +75,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_graduation::Migration),
             Box::new(m20261204_000002_create_area_rollup::Migration),
             Box::new(m20261205_000001_create_change_log::Migration),
+            Box::new(m20261205_000005_create_persisted_query::Migration),
+            Box::new(m20261205_000006_create_request_budget::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ mod http;
 mod matching;
 mod mobility;
 mod n_plus_one;
+mod operations;
 mod pagination;
 mod replicas;
 mod rollups;

@@ -23,6 +23,7 @@ impl Loader<AccountId> for DbLoader {
         &self,
         keys: &[AccountId],
     ) -> Result<HashMap<AccountId, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("AccountId", keys.len());
         let rows = visible(&self.viewer)
             .filter(account::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -47,6 +48,7 @@ impl Loader<AccountsOfAgency> for DbLoader {
         &self,
         keys: &[AccountsOfAgency],
     ) -> Result<HashMap<AccountsOfAgency, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("AccountsOfAgency", keys.len());
         // Siblings in one query share their page arguments, so this is one statement.
         let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
         for key in keys {
@@ -90,6 +92,7 @@ impl Loader<AccountCountOfAgency> for DbLoader {
         &self,
         keys: &[AccountCountOfAgency],
     ) -> Result<HashMap<AccountCountOfAgency, u64>, Self::Error> {
+        crate::metrics::observe_batch("AccountCountOfAgency", keys.len());
         let counts = count_children(
             &self.db,
             visible(&self.viewer),
@@ -119,6 +122,7 @@ impl Loader<AgencyOfAccount> for DbLoader {
         &self,
         keys: &[AgencyOfAccount],
     ) -> Result<HashMap<AgencyOfAccount, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("AgencyOfAccount", keys.len());
         use sea_orm::EntityTrait;
         let rows = entity::agency::Entity::find()
             .filter(entity::agency::Column::Id.is_in(keys.iter().map(|k| k.0)))

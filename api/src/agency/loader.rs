@@ -19,6 +19,7 @@ impl Loader<AgencyId> for DbLoader {
         &self,
         keys: &[AgencyId],
     ) -> Result<HashMap<AgencyId, agency::Model>, Self::Error> {
+        crate::metrics::observe_batch("AgencyId", keys.len());
         // The directory is for signed-in users only.
         if self.viewer.role().is_none() {
             return Ok(HashMap::new());
@@ -44,6 +45,7 @@ impl Loader<AgencyCoverage> for DbLoader {
         &self,
         keys: &[AgencyCoverage],
     ) -> Result<HashMap<AgencyCoverage, Vec<String>>, Self::Error> {
+        crate::metrics::observe_batch("AgencyCoverage", keys.len());
         let rows = agency_coverage::Entity::find()
             .filter(agency_coverage::Column::AgencyId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)

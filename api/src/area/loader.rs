@@ -21,6 +21,7 @@ impl Loader<AreaCode> for DbLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[AreaCode]) -> Result<HashMap<AreaCode, area::Model>, Self::Error> {
+        crate::metrics::observe_batch("AreaCode", keys.len());
         let rows = area::Entity::find()
             .filter(area::Column::Code.is_in(keys.iter().map(|k| k.0.clone())))
             .all(&self.db)
@@ -48,6 +49,7 @@ impl Loader<ChildAreas> for DbLoader {
         &self,
         keys: &[ChildAreas],
     ) -> Result<HashMap<ChildAreas, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("ChildAreas", keys.len());
         let mut by_page: HashMap<&PageArgs, Vec<String>> = HashMap::new();
         for key in keys {
             by_page
@@ -93,6 +95,7 @@ impl Loader<ChildAreaCount> for DbLoader {
         &self,
         keys: &[ChildAreaCount],
     ) -> Result<HashMap<ChildAreaCount, u64>, Self::Error> {
+        crate::metrics::observe_batch("ChildAreaCount", keys.len());
         let counts = count_children(
             &self.db,
             area::Entity::find(),

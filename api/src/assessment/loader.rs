@@ -22,6 +22,7 @@ impl Loader<ActiveAssessmentOf> for DbLoader {
         &self,
         keys: &[ActiveAssessmentOf],
     ) -> Result<HashMap<ActiveAssessmentOf, assessment::Model>, Self::Error> {
+        crate::metrics::observe_batch("ActiveAssessmentOf", keys.len());
         let rows = visible_assessments(&self.scope)
             .filter(assessment::Column::HouseholdId.is_in(keys.iter().map(|k| k.0)))
             .filter(assessment::Column::Status.eq(AssessmentStatus::Active))

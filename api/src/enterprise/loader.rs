@@ -20,6 +20,7 @@ impl Loader<EnterpriseId> for DbLoader {
         &self,
         keys: &[EnterpriseId],
     ) -> Result<HashMap<EnterpriseId, enterprise::Model>, Self::Error> {
+        crate::metrics::observe_batch("EnterpriseId", keys.len());
         let rows = visible_enterprises(&self.scope)
             .filter(enterprise::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)

@@ -23,6 +23,7 @@ impl Loader<CountingAssessmentsOf> for DbLoader {
         &self,
         keys: &[CountingAssessmentsOf],
     ) -> Result<HashMap<CountingAssessmentsOf, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("CountingAssessmentsOf", keys.len());
         let rows = latest_counting_assessments(
             &self.db,
             visible_assessments(&self.scope),
@@ -48,6 +49,7 @@ impl Loader<LatestGraduationOf> for DbLoader {
         &self,
         keys: &[LatestGraduationOf],
     ) -> Result<HashMap<LatestGraduationOf, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("LatestGraduationOf", keys.len());
         let rows = latest_graduations(
             &self.db,
             visible_graduations(&self.scope),

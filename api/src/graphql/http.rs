@@ -24,7 +24,7 @@ use crate::{
         code::{
             BAD_USER_INPUT, GRAPHQL_PARSE_FAILED as PARSE_FAILED,
             GRAPHQL_VALIDATION_FAILED as VALIDATION_FAILED, INTERNAL_SERVER_ERROR,
-            SERVICE_UNAVAILABLE, UNAUTHENTICATED,
+            PERSISTED_QUERY_NOT_FOUND, RATE_LIMITED, SERVICE_UNAVAILABLE, UNAUTHENTICATED,
         },
         status_of_code,
     },
@@ -34,6 +34,8 @@ use crate::{
         introspection_cache, loaders,
         response_cache::{self, SharedDependencies},
     },
+    metrics,
+    ops::{PersistedQueryMode, budget, persisted},
     startup::{AppState, RequestId},
 };
 
@@ -192,6 +194,8 @@ pub struct GetParams {
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
     variables: Option<String>,
+    /// JSON, as in a POST body: `{"persistedQuery":{"version":1,"sha256Hash":"…"}}`.
+    extensions: Option<String>,
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -224,7 +228,108 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             }
         }
     }
+    if let Some(extensions) = params.extensions.filter(|v| !v.is_empty()) {
+        match serde_json::from_str(&extensions) {
+            Ok(e) => request.extensions = e,
+            Err(_) => {
+                return reply(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    &error_body(PARSE_FAILED, "extensions is not a JSON object"),
+                );
+            }
+        }
+    }
     execute(req, BatchRequest::Single(request), media, true, state).await
+}
+
+/// A request's `extensions.persistedQuery`, resolved: the text to run is in `request.query`
+/// afterwards; `Some(hash)` when the text came with its hash and is to be stored once it has
+/// run without parse or validation errors.
+async fn resolve_persisted(
+    request: &mut Request,
+    state: &AppState,
+) -> Result<Option<String>, Refusal> {
+    let mode = state.services.settings.ops.persisted_queries;
+    let lookup = async |hash: &str| {
+        state
+            .services
+            .persisted
+            .get(&state.services.db, hash)
+            .await
+            .map_err(|e| {
+                e.log_cause();
+                Refusal {
+                    code: e.code(),
+                    message: e.message(),
+                    field: None,
+                }
+            })
+    };
+    let Some(value) = request.extensions.0.get("persistedQuery") else {
+        // On an allow-list, a text without its hash runs when its hash is registered.
+        if mode == PersistedQueryMode::Allowlist
+            && lookup(&persisted::sha256_hex(&request.query))
+                .await?
+                .is_none()
+        {
+            return Err(Refusal {
+                code: crate::error::code::FORBIDDEN,
+                message: "this server runs registered persisted queries only".into(),
+                field: None,
+            });
+        }
+        return Ok(None);
+    };
+    let field = |name: &str| format!("extensions.persistedQuery.{name}");
+    let bad = |name: &str, message: &str| Refusal {
+        code: BAD_USER_INPUT,
+        message: message.into(),
+        field: Some(field(name)),
+    };
+    let async_graphql::Value::Object(fields) = value else {
+        return Err(bad("version", "persistedQuery must be an object"));
+    };
+    let version = fields.get("version").and_then(|v| match v {
+        async_graphql::Value::Number(n) => n.as_i64(),
+        _ => None,
+    });
+    if version != Some(1) {
+        return Err(bad("version", "only persistedQuery version 1 is supported"));
+    }
+    let hash = match fields.get("sha256Hash") {
+        Some(async_graphql::Value::String(h)) if persisted::is_hash(h) => h.to_ascii_lowercase(),
+        _ => {
+            return Err(bad(
+                "sha256Hash",
+                "sha256Hash must be 64 hexadecimal digits",
+            ));
+        }
+    };
+    let not_found = || Refusal {
+        code: PERSISTED_QUERY_NOT_FOUND,
+        message: persisted::NOT_FOUND_MESSAGE.into(),
+        field: None,
+    };
+    if mode == PersistedQueryMode::Off {
+        return Err(not_found());
+    }
+    let sent_text = !request.query.is_empty();
+    if sent_text && persisted::sha256_hex(&request.query) != hash {
+        return Err(bad("sha256Hash", "provided sha does not match query"));
+    }
+    if sent_text && mode == PersistedQueryMode::Automatic {
+        return Ok(Some(hash));
+    }
+    match lookup(&hash).await? {
+        Some(text) => {
+            if !sent_text {
+                request.query = text.to_string();
+            }
+            Ok(None)
+        }
+        None => Err(not_found()),
+    }
 }
 
 /// Whether a request's answer may come from memory, under a key of its text.
@@ -289,6 +394,7 @@ fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Re
     Ok(reuse)
 }
 
+/// Runs the request and counts it in `/metrics` (operation, outcome, latency).
 async fn execute(
     req: HttpRequest,
     batch: BatchRequest,
@@ -296,12 +402,91 @@ async fn execute(
     via_get: bool,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let operation = match &batch {
+        BatchRequest::Single(r) => metrics::operation_label(
+            r.operation_name
+                .as_deref()
+                .or_else(|| metrics::named_operation(&r.query)),
+        ),
+        BatchRequest::Batch(_) => "batch".to_string(),
+    };
+    let mut outcome = None;
+    let response = run(req, batch, media, via_get, state, &mut outcome).await;
+    let outcome = outcome.unwrap_or_else(|| outcome_of_status(response.status()));
+    metrics::observe_request(&operation, outcome, started.elapsed());
+    response
+}
+
+/// The outcome of a request answered before it ran, from its status.
+fn outcome_of_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        200..=299 => "ok",
+        401 => UNAUTHENTICATED,
+        429 => RATE_LIMITED,
+        503 => SERVICE_UNAVAILABLE,
+        400..=499 => BAD_USER_INPUT,
+        _ => INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The error code of a response, as a label: `ok`, or the first error's code from the
+/// fixed vocabulary (`OTHER` for anything else).
+fn outcome_of(response: &Response) -> &'static str {
+    use crate::error::code::*;
+    let Some(first) = response.errors.first() else {
+        return "ok";
+    };
+    const KNOWN: [&str; 11] = [
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        NOT_FOUND,
+        BAD_USER_INPUT,
+        CONFLICT,
+        RATE_LIMITED,
+        SERVICE_UNAVAILABLE,
+        INTERNAL_SERVER_ERROR,
+        GRAPHQL_PARSE_FAILED,
+        GRAPHQL_VALIDATION_FAILED,
+        PERSISTED_QUERY_NOT_FOUND,
+    ];
+    let code = error_code(first).unwrap_or("");
+    KNOWN.into_iter().find(|k| *k == code).unwrap_or("OTHER")
+}
+
+/// The client's address for the request budget: the peer, or, behind a trusted proxy
+/// (`APP_TRUST_FORWARDED_FOR`), the last address of `X-Forwarded-For` (the one that proxy
+/// appended; earlier ones are the client's to invent).
+fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for
+        && let Some(last) = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
+    {
+        return Some(last.to_string());
+    }
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+async fn run(
+    req: HttpRequest,
+    batch: BatchRequest,
+    media: &'static str,
+    via_get: bool,
+    state: web::Data<AppState>,
+    outcome: &mut Option<&'static str>,
+) -> HttpResponse {
     let limits = &state.services.settings.limits;
     let single = matches!(batch, BatchRequest::Single(_));
     let mut requests = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(rs) => {
             if rs.is_empty() || rs.len() > limits.max_batch {
+                *outcome = Some(VALIDATION_FAILED);
                 return reply(
                     never_ran_status(media),
                     media,
@@ -314,6 +499,28 @@ async fn execute(
             rs
         }
     };
+
+    // Persisted queries first: the text they name goes through the same checks.
+    let mut to_store = Vec::with_capacity(requests.len());
+    for request in &mut requests {
+        match resolve_persisted(request, &state).await {
+            Ok(hash) => to_store.push(hash),
+            Err(refusal) => {
+                *outcome = Some(refusal.code);
+                if refusal.code == SERVICE_UNAVAILABLE {
+                    return unavailable(media);
+                }
+                if refusal.code == INTERNAL_SERVER_ERROR {
+                    return reply(
+                        status_of_code(INTERNAL_SERVER_ERROR),
+                        media,
+                        &error_body(INTERNAL_SERVER_ERROR, ApiError::INTERNAL_MESSAGE),
+                    );
+                }
+                return refused(media, &refusal);
+            }
+        }
+    }
 
     let mut cache_keys = Vec::with_capacity(requests.len());
     for request in &mut requests {
@@ -328,7 +535,10 @@ async fn execute(
                         "mutations must be sent with POST",
                     ));
             }
-            Err(Rejection::Refused(refusal)) => return refused(media, &refusal),
+            Err(Rejection::Refused(refusal)) => {
+                *outcome = Some(refusal.code);
+                return refused(media, &refusal);
+            }
         }
     }
 
@@ -365,6 +575,34 @@ async fn execute(
         .map(|r| r.0.clone())
         .unwrap_or_default();
 
+    // The request budget (`ops::budget`): one statement, shared by every replica.
+    let ops = &state.services.settings.ops;
+    if ops.request_budget > 0 {
+        let address = client_address(&req, ops.trust_forwarded_for);
+        let bucket = budget::bucket_of(&viewer, address.as_deref());
+        match budget::spend(
+            &state.services.db,
+            &bucket,
+            ops.request_budget,
+            ops.request_budget_window,
+        )
+        .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(retry_after_secs)) => {
+                *outcome = Some(RATE_LIMITED);
+                return ApiError::RateLimited { retry_after_secs }.http_response(media);
+            }
+            Err(e) => {
+                if matches!(e, ApiError::Unavailable(_)) {
+                    health.mark_down(&state.services.db);
+                }
+                *outcome = Some(e.code());
+                return e.http_response(media);
+            }
+        }
+    }
+
     // A query that reads the schema only is answered from memory once computed; one that
     // reads dashboards only, while the rollups it was read from are unchanged.
     let reuse = if single { cache_keys[0] } else { Reuse::No };
@@ -377,7 +615,21 @@ async fn execute(
             response_cache::key(&text, &viewer, chrono::Utc::now().date_naive()),
         ),
     };
+    // An answer kept in memory ran without errors before: a text sent with its hash is
+    // stored as it would be after running.
+    let store_first = async |state: &AppState| {
+        if let (Some(Some(hash)), Some(request)) = (to_store.first(), requests.first())
+            && let Err(e) = state
+                .services
+                .persisted
+                .put(&state.services.db, hash, &request.query)
+                .await
+        {
+            e.log_cause();
+        }
+    };
     if let Some(body) = cache_key.and_then(|key| cache.get(&key)) {
+        store_first(&state).await;
         return ok_body(media, body);
     }
     if let Some(key) = &answer_key
@@ -387,11 +639,18 @@ async fn execute(
             .fresh(&state.services.db, key)
             .await
     {
+        store_first(&state).await;
         return ok_body(media, body);
     }
     let dependencies: SharedDependencies = Arc::default();
 
     let mut responses = Vec::with_capacity(requests.len());
+    let texts: Vec<String> = requests
+        .iter()
+        .zip(&to_store)
+        .filter(|(_, hash)| hash.is_some())
+        .map(|(r, _)| r.query.clone())
+        .collect();
     for request in requests {
         let (loader, batches) = loaders::for_request(
             state.services.db.clone(),
@@ -428,6 +687,34 @@ async fn execute(
         .any(|e| error_code(e) == Some(SERVICE_UNAVAILABLE));
     if database_away {
         health.mark_down(&state.services.db);
+    }
+    *outcome = Some(
+        responses
+            .iter()
+            .map(outcome_of)
+            .find(|o| *o != "ok")
+            .unwrap_or("ok"),
+    );
+    // Texts sent with their hash are stored once they ran: they passed the limits above and
+    // the schema's validation (a document that never ran is not kept).
+    let mut texts = texts.into_iter();
+    for (hash, response) in to_store.iter().zip(&responses) {
+        let Some(hash) = hash else { continue };
+        let text = texts.next().unwrap_or_default();
+        let never_ran = response
+            .errors
+            .iter()
+            .any(|e| matches!(error_code(e), Some(PARSE_FAILED) | Some(VALIDATION_FAILED)));
+        if !never_ran
+            && !database_away
+            && let Err(e) = state
+                .services
+                .persisted
+                .put(&state.services.db, hash, &text)
+                .await
+        {
+            e.log_cause();
+        }
     }
     if single {
         let response = responses.pop().expect("one response");

@@ -178,6 +178,7 @@ macro_rules! child_page_loader {
                 &self,
                 keys: &[$key],
             ) -> Result<std::collections::HashMap<$key, Self::Value>, Self::Error> {
+                $crate::metrics::observe_batch(stringify!($key), keys.len());
                 let mut by_page: std::collections::HashMap<
                     &$crate::graphql::pagination::PageArgs,
                     Vec<uuid::Uuid>,
@@ -223,6 +224,7 @@ macro_rules! child_page_loader {
                 &self,
                 keys: &[$count],
             ) -> Result<std::collections::HashMap<$count, u64>, Self::Error> {
+                $crate::metrics::observe_batch(stringify!($count), keys.len());
                 let counts = $crate::graphql::pagination::count_children(
                     &self.db,
                     ($visible)(&self.scope),
@@ -257,6 +259,7 @@ macro_rules! by_id_loader {
                 &self,
                 keys: &[$key],
             ) -> Result<std::collections::HashMap<$key, Self::Value>, Self::Error> {
+                $crate::metrics::observe_batch(stringify!($key), keys.len());
                 use sea_orm::{ColumnTrait, QueryFilter};
                 let rows = ($visible)(&self.scope)
                     .filter(entity::$entity::Column::Id.is_in(keys.iter().map(|k| k.0)))

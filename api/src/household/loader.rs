@@ -34,6 +34,7 @@ impl Loader<ExternalIdsOf> for DbLoader {
         &self,
         keys: &[ExternalIdsOf],
     ) -> Result<HashMap<ExternalIdsOf, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("ExternalIdsOf", keys.len());
         let rows = visible_external_ids(&self.scope)
             .filter(household_external_id::Column::HouseholdId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -87,6 +88,7 @@ impl Loader<HouseholdCountIn> for DbLoader {
         &self,
         keys: &[HouseholdCountIn],
     ) -> Result<HashMap<HouseholdCountIn, u64>, Self::Error> {
+        crate::metrics::observe_batch("HouseholdCountIn", keys.len());
         // One GROUP BY per code length in the batch (areas of one level share a length).
         let mut by_len: HashMap<usize, Vec<String>> = HashMap::new();
         for k in keys {

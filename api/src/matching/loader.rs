@@ -22,6 +22,7 @@ impl Loader<TechnologyId> for DbLoader {
         &self,
         keys: &[TechnologyId],
     ) -> Result<HashMap<TechnologyId, technology::Model>, Self::Error> {
+        crate::metrics::observe_batch("TechnologyId", keys.len());
         let rows = technology::Entity::find()
             .filter(technology::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -43,6 +44,7 @@ impl Loader<MatchEventsOf> for DbLoader {
         &self,
         keys: &[MatchEventsOf],
     ) -> Result<HashMap<MatchEventsOf, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("MatchEventsOf", keys.len());
         let visible = visible_matches(&self.scope)
             .select_only()
             .column(entity::r#match::Column::Id)

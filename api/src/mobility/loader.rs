@@ -31,6 +31,7 @@ impl Loader<LadderOf> for DbLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[LadderOf]) -> Result<HashMap<LadderOf, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("LadderOf", keys.len());
         let rows = visible_assessments(&self.scope)
             .filter(assessment::Column::HouseholdId.is_in(keys.iter().map(|k| k.household)))
             .filter(assessment::Column::Status.is_in(COUNTING))
@@ -75,6 +76,7 @@ impl Loader<InterventionsBetween> for DbLoader {
         &self,
         keys: &[InterventionsBetween],
     ) -> Result<HashMap<InterventionsBetween, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("InterventionsBetween", keys.len());
         let (Some(start), Some(end)) = (
             keys.iter().map(|k| k.start).min(),
             keys.iter().map(|k| k.end).max(),
@@ -125,6 +127,7 @@ impl Loader<AdoptionsBetween> for DbLoader {
         &self,
         keys: &[AdoptionsBetween],
     ) -> Result<HashMap<AdoptionsBetween, Self::Value>, Self::Error> {
+        crate::metrics::observe_batch("AdoptionsBetween", keys.len());
         let found = visible_matches(&self.scope)
             .filter(matches::Column::HouseholdId.is_in(keys.iter().map(|k| k.household)))
             .all(&self.db)
