@@ -330,7 +330,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     s.visits,
                     s.relapses
                 ),
-                None => println!("story: told by an earlier seed, left as it is"),
+                None => println!(
+                    "story: not told now (an earlier seed told it, or there are fewer than {} \
+                     verified or enrolled Lampang households to tell it with)",
+                    crate::demo::story::STORY_HOUSEHOLDS
+                ),
             }
             println!("households per SRA province:");
             for (code, name, count) in &summary.households_by_province {
