@@ -1,11 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::{
-    service::{
-        MatchMove, RunInput, Scoring, run_matching, suggest_match, transition_match,
-        visible_matches,
-    },
+    service::{MatchMove, RunInput, Scoring, run_matching, suggest_match, transition_match},
     types::{Match, MatchStatus, MatchingRun},
 };
 use crate::{
@@ -122,32 +118,20 @@ impl MatchingMutation {
                 "reason": input.reason, "followUp": follow_up,
             }),
         );
-        let (db, scope, actor) = (&services(ctx).db, scope(ctx), actor(ctx)?);
-        let done = crate::idempotency::run(db, key.as_ref(), || async {
-            let m = transition_match(
-                db,
-                &scope,
-                &actor,
-                id,
-                input.version,
-                MatchMove {
-                    to: input.to.into(),
-                    reason: input.reason.clone(),
-                    follow_up_income_satang: follow_up,
-                },
-                key.as_ref(),
-            )
-            .await?;
-            Ok(m.id.to_string())
-        })
+        let m = transition_match(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?,
+            id,
+            input.version,
+            MatchMove {
+                to: input.to.into(),
+                reason: input.reason,
+                follow_up_income_satang: follow_up,
+            },
+            key.as_ref(),
+        )
         .await?;
-        let done = uuid::Uuid::parse_str(&done)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored result id: {e}")))?;
-        let m = visible_matches(&scope)
-            .filter(entity::r#match::Column::Id.eq(done))
-            .one(db)
-            .await?
-            .ok_or(ApiError::NotFound("match"))?;
         crate::live::emit(ctx, crate::live::Kind::Match, m.id).await;
         Ok(MatchPayload { r#match: Match(m) })
     }

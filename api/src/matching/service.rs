@@ -459,8 +459,32 @@ pub struct MatchMove {
 
 /// Moves a match. COORDINATOR (household in scope) and the delivering agency's staff may; at
 /// ACCEPTED the household's current income becomes the baseline; a follow-up income may be
-/// recorded at ADOPTED and SUSTAINED.
+/// recorded at ADOPTED and SUSTAINED. A retry with the same `key` gets the match the first
+/// request moved (as the caller sees it now) instead of a version CONFLICT.
 pub async fn transition_match(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    change: MatchMove,
+    key: Option<&crate::idempotency::IdemKey>,
+) -> ApiResult<matches::Model> {
+    let done = crate::idempotency::run(db, key, || async {
+        let m = move_match(db, scope, actor, id, version, change, key).await?;
+        Ok(m.id.to_string())
+    })
+    .await?;
+    let done = Uuid::parse_str(&done)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored result id: {e}")))?;
+    visible_matches(scope)
+        .filter(matches::Column::Id.eq(done))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("match"))
+}
+
+async fn move_match(
     db: &DatabaseConnection,
     scope: &Scope,
     actor: &Actor,
