@@ -335,3 +335,36 @@ async fn a_changes_page_of_1_and_of_50_takes_the_same_statements() {
     }
     assert_eq!(counts[0], counts[1], "statements at 1 and 50: {counts:?}");
 }
+
+#[actix_web::test]
+async fn a_sync_page_costs_its_size_times_what_each_change_selects() {
+    let app = TestApp::spawn().await;
+    let admin = app.client(Role::Admin).await;
+    // 500 changes × a household with 100 members each is far over the complexity budget.
+    let res = app
+        .gql(
+            Some(&admin.token),
+            "{ changes(first: 500) { cursor changes { id node { ... on Household {
+                members(first: 100) { nodes { id person { id givenName } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(res.body["data"].is_null(), "body: {}", res.body);
+    assert_ne!(
+        res.code(),
+        Some("INTERNAL_SERVER_ERROR"),
+        "body: {}",
+        res.body
+    );
+    assert!(res.message().contains("complex"), "body: {}", res.body);
+    // The same selection on a small page is within it.
+    let res = app
+        .gql(
+            Some(&admin.token),
+            "{ changes(first: 5) { cursor changes { id node { ... on Household {
+                members(first: 10) { nodes { id } } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(res.body["errors"].is_null(), "body: {}", res.body);
+}

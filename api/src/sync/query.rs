@@ -106,6 +106,18 @@ pub struct ChangesPage {
     pub has_more: bool,
 }
 
+/// A page of changes costs its size times what each change selects (as list fields do), so
+/// the complexity budget bounds a sync page with nested lists too.
+fn page_complexity(first: Option<i32>, child: usize) -> usize {
+    let n = first.map_or(DEFAULT_PAGE, |n| {
+        u64::try_from(n).unwrap_or(1).clamp(1, MAX_PAGE)
+    });
+    usize::try_from(n)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child.max(1))
+        .saturating_add(1)
+}
+
 #[derive(Default)]
 pub struct SyncQuery;
 
@@ -113,7 +125,10 @@ pub struct SyncQuery;
 impl SyncQuery {
     /// Delta sync (docs/sync.md): the records in your scope created, changed or gone since
     /// `since`, in commit order, with tombstones, and the cursor to continue from.
-    #[graphql(guard = "policy::CASE_READERS")]
+    #[graphql(
+        guard = "policy::CASE_READERS",
+        complexity = "page_complexity(first, child_complexity)"
+    )]
     async fn changes(
         &self,
         ctx: &Context<'_>,
