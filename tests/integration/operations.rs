@@ -93,13 +93,15 @@ async fn an_unknown_hash_is_persisted_query_not_found_then_the_text_registers_it
 #[actix_web::test]
 async fn a_hash_that_is_not_the_texts_or_malformed_is_bad_input_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
+    let user = app.client(Role::Surveyor).await;
+    let t = Some(user.token.as_str());
     let wrong = sha256_hex("{ something else }");
-    let res = apq_post(&app, None, Some("{ __typename }"), &wrong).await;
+    let res = apq_post(&app, t, Some("{ __typename }"), &wrong).await;
     res.assert_error(
         "BAD_USER_INPUT",
         Some("extensions.persistedQuery.sha256Hash"),
     );
-    apq_post(&app, None, None, "abc").await.assert_error(
+    apq_post(&app, t, None, "abc").await.assert_error(
         "BAD_USER_INPUT",
         Some("extensions.persistedQuery.sha256Hash"),
     );
@@ -108,6 +110,7 @@ async fn a_hash_that_is_not_the_texts_or_malformed_is_bad_input_and_nothing_is_s
             test::TestRequest::post()
                 .uri("/graphql")
                 .insert_header(("content-type", "application/json"))
+                .insert_header(("authorization", format!("Bearer {}", user.token)))
                 .set_payload(
                     json!({ "extensions": { "persistedQuery": { "version": 2, "sha256Hash": wrong } } })
                         .to_string(),
@@ -115,7 +118,7 @@ async fn a_hash_that_is_not_the_texts_or_malformed_is_bad_input_and_nothing_is_s
         )
         .await;
     v2.assert_error("BAD_USER_INPUT", Some("extensions.persistedQuery.version"));
-    apq_post(&app, None, None, &wrong)
+    apq_post(&app, t, None, &wrong)
         .await
         .assert_error("PERSISTED_QUERY_NOT_FOUND", None);
 }
@@ -123,20 +126,45 @@ async fn a_hash_that_is_not_the_texts_or_malformed_is_bad_input_and_nothing_is_s
 #[actix_web::test]
 async fn texts_beyond_the_limits_or_failing_validation_are_not_stored() {
     let app = TestApp::spawn_with(|s| s.limits.max_depth = 3).await;
+    let user = app.client(Role::Surveyor).await;
+    let t = Some(user.token.as_str());
     let deep = "{ me { agency { accounts { nodes { id } } } } }";
-    let res = apq_post(&app, None, Some(deep), &sha256_hex(deep)).await;
+    let res = apq_post(&app, t, Some(deep), &sha256_hex(deep)).await;
     res.assert_error("GRAPHQL_VALIDATION_FAILED", None);
-    apq_post(&app, None, None, &sha256_hex(deep))
+    apq_post(&app, t, None, &sha256_hex(deep))
         .await
         .assert_error("PERSISTED_QUERY_NOT_FOUND", None);
 
     let unknown_field = "{ noSuchField }";
-    apq_post(&app, None, Some(unknown_field), &sha256_hex(unknown_field))
+    apq_post(&app, t, Some(unknown_field), &sha256_hex(unknown_field))
         .await
         .assert_error("GRAPHQL_VALIDATION_FAILED", None);
-    apq_post(&app, None, None, &sha256_hex(unknown_field))
+    apq_post(&app, t, None, &sha256_hex(unknown_field))
         .await
         .assert_error("PERSISTED_QUERY_NOT_FOUND", None);
+}
+
+#[actix_web::test]
+async fn an_anonymous_client_runs_a_text_with_its_hash_but_stores_nothing() {
+    // Anonymous callers cannot grow the shared table: their texts run, and are not kept.
+    let app = TestApp::spawn().await;
+    let text = "{ __typename }";
+    let hash = sha256_hex(text);
+    let res = apq_post(&app, None, Some(text), &hash).await;
+    assert_eq!(res.data("/__typename"), "QueryRoot", "body: {}", res.body);
+    apq_post(&app, None, None, &hash)
+        .await
+        .assert_error("PERSISTED_QUERY_NOT_FOUND", None);
+    // Signed in, the same text is stored and then runs by its hash alone, for anyone.
+    let user = app.client(Role::Surveyor).await;
+    apq_post(&app, Some(&user.token), Some(text), &hash).await;
+    let by_hash = apq_post(&app, None, None, &hash).await;
+    assert_eq!(
+        by_hash.data("/__typename"),
+        "QueryRoot",
+        "body: {}",
+        by_hash.body
+    );
 }
 
 #[actix_web::test]
