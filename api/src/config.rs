@@ -102,6 +102,9 @@ pub struct MeasurementSettings {
     /// Households needed in each group (adopters, comparison) before a technology's measured
     /// effect counts in a recommendation (`APP_EVIDENCE_MIN_SAMPLE`, default 10).
     pub evidence_min_sample: u32,
+    /// Seconds a province's computed evidence is used although writes moved its rollups
+    /// since (`APP_EVIDENCE_REFRESH_SECS`, default 60; 0: recomputed after every such write).
+    pub evidence_refresh_secs: u32,
 }
 
 impl Default for MeasurementSettings {
@@ -113,6 +116,7 @@ impl Default for MeasurementSettings {
             monitor_months: 24,
             suppression_k: 5,
             evidence_min_sample: 10,
+            evidence_refresh_secs: 60,
         }
     }
 }
@@ -528,6 +532,7 @@ fn measurement<F: Fn(&str) -> Option<String>>(
         monitor_months: env.parse("APP_GRADUATION_MONITOR_MONTHS", d.monitor_months)?,
         suppression_k: env.parse("APP_SUPPRESSION_K", d.suppression_k)?,
         evidence_min_sample: env.parse("APP_EVIDENCE_MIN_SAMPLE", d.evidence_min_sample)?,
+        evidence_refresh_secs: env.parse("APP_EVIDENCE_REFRESH_SECS", d.evidence_refresh_secs)?,
     };
     for (name, value, range) in [
         (
@@ -545,6 +550,11 @@ fn measurement<F: Fn(&str) -> Option<String>>(
             "APP_EVIDENCE_MIN_SAMPLE",
             settings.evidence_min_sample,
             1..=100_000,
+        ),
+        (
+            "APP_EVIDENCE_REFRESH_SECS",
+            settings.evidence_refresh_secs,
+            0..=600,
         ),
     ] {
         if !range.contains(&value) {

@@ -725,3 +725,103 @@ async fn seed_demo_refuses_the_default_password_in_production_mode() {
     );
     assert_eq!(household::Entity::find().count(&app.db).await.unwrap(), 0);
 }
+
+/// [`row`] with a phone number.
+fn row_with_phone(
+    household: &str,
+    village: &str,
+    role: &str,
+    given: &str,
+    born: &str,
+    phone: &str,
+) -> String {
+    format!(
+        "TPMAP,{household},{village},12/3,หมู่ 1,,,TPMAP,,{role},{given},ใจดี,FEMALE,{born},{phone},,,,,,"
+    )
+}
+
+/// Potential duplicates as (household, other household, reason), by external id.
+async fn flags(app: &TestApp) -> std::collections::BTreeSet<(String, String, String)> {
+    let by_id: std::collections::HashMap<uuid::Uuid, String> =
+        household_external_id::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.household_id, e.value))
+            .collect();
+    potential_duplicate::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            (
+                by_id[&d.household_id].clone(),
+                by_id[&d.other_household_id].clone(),
+                format!("{:?}", d.reason),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_batch_flags_similar_people_exactly_as_importing_its_households_one_by_one() {
+    // Already registered: H0 in Lampang.
+    let registered = file(&[row("H0", LAMPANG, "HEAD", "สมชาย", "1970-03-01", "")]);
+    // One file: similar names in one village, a shared phone across villages, and H0 coming
+    // back with a new member who looks like a member of H1 (before it in the file) and of H4
+    // (after it: H4 flags the pair, H0 does not point forward).
+    let h0_again = [
+        row("H0", LAMPANG, "HEAD", "สมชาย", "1970-03-01", ""),
+        row_with_phone("H0", LAMPANG, "SPOUSE", "มาลี", "1980-01-01", ""),
+    ];
+    let batch = [
+        row("H1", LAMPANG, "HEAD", "สมชาญ", "1970-09-09", ""),
+        row_with_phone("H1", LAMPANG, "SPOUSE", "มาลี", "1980-05-05", "0811112222"),
+        row("H2", LAMPANG, "HEAD", "สมชาย", "1970-01-01", ""),
+        h0_again[0].clone(),
+        h0_again[1].clone(),
+        row_with_phone(
+            "H3",
+            LAMPANG_2,
+            "HEAD",
+            "บุญมา",
+            "1960-01-01",
+            "081-111-2222",
+        ),
+        row_with_phone("H4", LAMPANG, "HEAD", "มาลี", "1980-07-07", ""),
+    ];
+    let expected: std::collections::BTreeSet<(String, String, String)> = [
+        ("H1", "H0", "SimilarName"),
+        ("H2", "H0", "SimilarName"),
+        ("H2", "H1", "SimilarName"),
+        ("H0", "H1", "SimilarName"),
+        ("H3", "H1", "SamePhone"),
+        ("H4", "H0", "SimilarName"),
+        ("H4", "H1", "SimilarName"),
+    ]
+    .into_iter()
+    .map(|(a, b, r)| (a.to_string(), b.to_string(), r.to_string()))
+    .collect();
+
+    let together = TestApp::spawn().await;
+    villages(&together).await;
+    import(&together, &registered).await.unwrap();
+    let (totals, _) = import(&together, file(&batch)).await.unwrap();
+    assert_eq!((totals.created, totals.updated), (4, 1), "{totals:?}");
+    assert_eq!(flags(&together).await, expected);
+
+    let one_by_one = TestApp::spawn().await;
+    villages(&one_by_one).await;
+    import(&one_by_one, &registered).await.unwrap();
+    for household in ["H1", "H2", "H0", "H3", "H4"] {
+        let rows: Vec<String> = batch
+            .iter()
+            .filter(|r| r.starts_with(&format!("TPMAP,{household},")))
+            .cloned()
+            .collect();
+        import(&one_by_one, file(&rows)).await.unwrap();
+    }
+    assert_eq!(flags(&one_by_one).await, expected);
+}

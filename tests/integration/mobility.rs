@@ -111,7 +111,13 @@ async fn deliver(app: &TestApp, household: &Value, agency: Uuid, kind: Intervent
 /// | H6 | B | S, then a DRAFT (not reassessed) | 2,000 | — | — |
 /// | H7 | A | S → S | 2,000 → 2,000 | — | — |
 async fn world(adjust: impl FnOnce(&mut api::config::Settings)) -> World {
-    let app = TestApp::spawn_with(adjust).await;
+    // The exact figures right after the world's last write (the evidence computed during
+    // setup is not reused for a refresh interval unless a test asks for one).
+    let app = TestApp::spawn_with(|s| {
+        s.measurement.evidence_refresh_secs = 0;
+        adjust(s)
+    })
+    .await;
     seed_villages(&app).await;
     let admin = app.client(Role::Admin).await;
     let coordinator = app.client(Role::Coordinator).await;
@@ -809,6 +815,32 @@ async fn the_measured_effect_is_read_again_only_after_a_write_that_changes_it() 
     let (after, _) = track_reason(&w).await;
     assert_eq!(after["evidence"]["comparison"], 2);
     assert_eq!(after["evidence"]["comparisonMovedUp"], 1);
+}
+
+#[actix_web::test]
+async fn within_the_refresh_interval_writes_do_not_make_each_call_recompute_the_province() {
+    let w = world(|s| {
+        s.measurement.evidence_min_sample = 2;
+        s.measurement.evidence_refresh_secs = 600;
+    })
+    .await;
+    let (first, _) = track_reason(&w).await;
+    w.app.reset_statements();
+    let (_, _) = track_reason(&w).await;
+    let warm = w.app.statements();
+
+    // A write moves the province's figures; the next calls still use the kept evidence
+    // (no recount of the province: the same statements as a warm call), so a run of
+    // suggestions costs the same per call however large the province is.
+    let today = Utc::now().date_naive().to_string();
+    round(&today, 3.0, 2000.0)
+        .record(&w.app, &w.coordinator.token, w.h(7))
+        .await;
+    w.app.reset_statements();
+    let (after, _) = track_reason(&w).await;
+    assert_eq!(w.app.statements(), warm);
+    assert_eq!(after, first);
+    assert_eq!(after["evidence"]["comparisonMovedUp"], 0);
 }
 
 #[actix_web::test]

@@ -1,6 +1,6 @@
 //! Potential duplicates: flagged when a person is registered who looks like someone already in
 //! the registry, and resolved by a coordinator (MERGE or NOT_DUPLICATE).
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{
@@ -9,8 +9,8 @@ use entity::{
     potential_duplicate,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, QueryTrait, Set, TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, QueryTrait, RelationTrait, Set, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -40,91 +40,200 @@ pub async fn flag_similar(
     village_code: &str,
     persons: &[(Uuid, CheckedPerson)],
 ) -> ApiResult<()> {
-    let mut found: Vec<(DuplicateReason, Uuid, Uuid, Uuid)> = Vec::new(); // reason, person, other person, other household
-
-    let years: Vec<i32> = persons.iter().filter_map(|(_, p)| p.birth_year).collect();
-    if !years.is_empty() {
-        let village_households = household::Entity::find()
-            .select_only()
-            .column(household::Column::Id)
-            .filter(household::Column::VillageCode.eq(village_code))
-            .filter(household::Column::Id.ne(household_id))
-            .filter(household::Column::Status.ne(HouseholdStatus::Duplicate))
-            .into_query();
-        let candidates = membership::Entity::find()
-            .filter(membership::Column::HouseholdId.in_subquery(village_households))
-            .filter(membership::Column::EndDate.is_null())
-            .find_also_related(person::Entity)
-            .filter(person::Column::BirthYear.is_in(years))
-            .all(conn)
-            .await?;
-        for (m, other) in candidates {
-            let Some(other) = other else { continue };
-            for (id, p) in persons {
-                if p.birth_year == other.birth_year && similar_names(&p.name_key, &other.name_key) {
-                    found.push((DuplicateReason::SimilarName, *id, other.id, m.household_id));
-                }
-            }
-        }
-    }
-
-    let phones: Vec<String> = persons
-        .iter()
-        .filter_map(|(_, p)| p.phone.clone())
-        .collect();
-    if !phones.is_empty() {
-        let candidates = membership::Entity::find()
-            .filter(membership::Column::HouseholdId.ne(household_id))
-            .filter(membership::Column::EndDate.is_null())
-            .find_also_related(person::Entity)
-            .filter(person::Column::Phone.is_in(phones))
-            .all(conn)
-            .await?;
-        for (m, other) in candidates {
-            let Some(other) = other else { continue };
-            for (id, p) in persons {
-                if p.phone.is_some() && p.phone == other.phone {
-                    found.push((DuplicateReason::SamePhone, *id, other.id, m.household_id));
-                }
-            }
-        }
-    }
-
-    let mut seen = HashSet::new();
-    for (reason, person_id, other_person, other_household) in found {
-        if !seen.insert((reason, other_household)) {
-            continue;
-        }
-        let exists = potential_duplicate::Entity::find()
-            .filter(potential_duplicate::Column::HouseholdId.eq(household_id))
-            .filter(potential_duplicate::Column::OtherHouseholdId.eq(other_household))
-            .filter(potential_duplicate::Column::Reason.eq(reason))
-            .one(conn)
-            .await?
-            .is_some();
-        if exists {
-            continue;
-        }
-        potential_duplicate::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            reason: Set(reason),
-            household_id: Set(household_id),
-            other_household_id: Set(other_household),
-            person_id: Set(Some(person_id)),
-            other_person_id: Set(Some(other_person)),
-            status: Set(DuplicateStatus::Open),
-            resolution: Set(None),
-            survivor_household_id: Set(None),
-            resolved_by: Set(None),
-            resolved_at: Set(None),
-            note: Set(None),
-            created_at: Set(Utc::now()),
-        }
-        .insert(conn)
-        .await?;
-    }
-    Ok(())
+    flag_similar_batch(
+        conn,
+        &[Newcomers {
+            household_id,
+            village: village_code,
+            persons,
+        }],
+    )
+    .await
 }
+
+/// The new members of one household, to compare with the registry.
+pub struct Newcomers<'a> {
+    pub household_id: Uuid,
+    pub village: &'a str,
+    pub persons: &'a [(Uuid, CheckedPerson)],
+}
+
+/// [`flag_similar`] for several households at once (an import batch), with the same result
+/// as flagging them one by one in order: every new member is already written, but a household
+/// does not see the new members of the households after it (they would not have existed yet),
+/// so no flag points forward; the later household flags the pair from its side.
+/// Statements: one for names, one for phones, one for the flags already open, one insert
+/// (each more only past an IN list of `IN_LIST` values).
+pub async fn flag_similar_batch(
+    conn: &impl ConnectionTrait,
+    batch: &[Newcomers<'_>],
+) -> ApiResult<()> {
+    // Which item of the batch brought each new person in.
+    let arrival: HashMap<Uuid, usize> = batch
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| n.persons.iter().map(move |(id, _)| (*id, i)))
+        .collect();
+    let visible = |i: usize, household: Uuid, person: Uuid| {
+        household != batch[i].household_id && arrival.get(&person).is_none_or(|j| *j < i)
+    };
+
+    // Same village, same birth year: (household, person, birth year, name key), by village.
+    let mut by_village: HashMap<String, Vec<(Uuid, Uuid, Option<i32>, String)>> = HashMap::new();
+    let villages: Vec<&str> = unique(
+        batch
+            .iter()
+            .filter(|n| n.persons.iter().any(|(_, p)| p.birth_year.is_some()))
+            .map(|n| n.village),
+    );
+    let years: Vec<i32> = unique(
+        batch
+            .iter()
+            .flat_map(|n| n.persons.iter().filter_map(|(_, p)| p.birth_year)),
+    );
+    if !years.is_empty() {
+        let to_household: sea_orm::RelationDef = membership::Entity::belongs_to(household::Entity)
+            .from(membership::Column::HouseholdId)
+            .to(household::Column::Id)
+            .into();
+        for list in crate::db::in_lists(&villages, IN_LIST) {
+            let rows: Vec<(Uuid, Uuid, Option<i32>, String, String)> = membership::Entity::find()
+                .select_only()
+                .column(membership::Column::HouseholdId)
+                .column(person::Column::Id)
+                .column(person::Column::BirthYear)
+                .column(person::Column::NameKey)
+                .column(household::Column::VillageCode)
+                .join(JoinType::InnerJoin, membership::Relation::Person.def())
+                .join(JoinType::InnerJoin, to_household.clone())
+                .filter(household::Column::VillageCode.is_in(list))
+                .filter(household::Column::Status.ne(HouseholdStatus::Duplicate))
+                .filter(membership::Column::EndDate.is_null())
+                .filter(person::Column::BirthYear.is_in(years.clone()))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            for (household, person, year, key, village) in rows {
+                by_village
+                    .entry(village)
+                    .or_default()
+                    .push((household, person, year, key));
+            }
+        }
+    }
+
+    // Same phone: (household, person, phone), by phone.
+    let mut by_phone: HashMap<String, Vec<(Uuid, Uuid)>> = HashMap::new();
+    let phones: Vec<&str> = unique(
+        batch
+            .iter()
+            .flat_map(|n| n.persons.iter().filter_map(|(_, p)| p.phone.as_deref())),
+    );
+    for list in crate::db::in_lists(&phones, IN_LIST) {
+        let rows: Vec<(Uuid, Uuid, Option<String>)> = membership::Entity::find()
+            .select_only()
+            .column(membership::Column::HouseholdId)
+            .column(person::Column::Id)
+            .column(person::Column::Phone)
+            .join(JoinType::InnerJoin, membership::Relation::Person.def())
+            .filter(person::Column::Phone.is_in(list))
+            .filter(membership::Column::EndDate.is_null())
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (household, person, phone) in rows {
+            if let Some(phone) = phone {
+                by_phone.entry(phone).or_default().push((household, person));
+            }
+        }
+    }
+
+    // (reason, person, other person, other household) per household of the batch, in order.
+    let mut found: Vec<(usize, DuplicateReason, Uuid, Uuid, Uuid)> = Vec::new();
+    for (i, n) in batch.iter().enumerate() {
+        let mut seen = HashSet::new();
+        let mut add = |reason, person, other_person, other_household| {
+            if seen.insert((reason, other_household)) {
+                found.push((i, reason, person, other_person, other_household));
+            }
+        };
+        for (household, other, year, key) in by_village.get(n.village).into_iter().flatten() {
+            if !visible(i, *household, *other) {
+                continue;
+            }
+            for (id, p) in n.persons {
+                if p.birth_year.is_some()
+                    && p.birth_year == *year
+                    && similar_names(&p.name_key, key)
+                {
+                    add(DuplicateReason::SimilarName, *id, *other, *household);
+                }
+            }
+        }
+        for (id, p) in n.persons {
+            let Some(phone) = p.phone.as_deref() else {
+                continue;
+            };
+            for (household, other) in by_phone.get(phone).into_iter().flatten() {
+                if visible(i, *household, *other) {
+                    add(DuplicateReason::SamePhone, *id, *other, *household);
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+
+    // Pairs already flagged (a household that gets new members may have some).
+    let households: Vec<Uuid> = unique(found.iter().map(|f| batch[f.0].household_id));
+    let mut open: HashSet<(Uuid, Uuid, DuplicateReason)> = HashSet::new();
+    for list in crate::db::in_lists(&households, IN_LIST) {
+        let rows: Vec<(Uuid, Uuid, DuplicateReason)> = potential_duplicate::Entity::find()
+            .select_only()
+            .column(potential_duplicate::Column::HouseholdId)
+            .column(potential_duplicate::Column::OtherHouseholdId)
+            .column(potential_duplicate::Column::Reason)
+            .filter(potential_duplicate::Column::HouseholdId.is_in(list))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        open.extend(rows);
+    }
+    let now = Utc::now();
+    let rows: Vec<potential_duplicate::ActiveModel> = found
+        .into_iter()
+        .filter_map(|(i, reason, person_id, other_person, other_household)| {
+            let household_id = batch[i].household_id;
+            open.insert((household_id, other_household, reason))
+                .then(|| potential_duplicate::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    reason: Set(reason),
+                    household_id: Set(household_id),
+                    other_household_id: Set(other_household),
+                    person_id: Set(Some(person_id)),
+                    other_person_id: Set(Some(other_person)),
+                    status: Set(DuplicateStatus::Open),
+                    resolution: Set(None),
+                    survivor_household_id: Set(None),
+                    resolved_by: Set(None),
+                    resolved_at: Set(None),
+                    note: Set(None),
+                    created_at: Set(now),
+                })
+        })
+        .collect();
+    super::service::insert_chunks::<potential_duplicate::Entity, _>(conn, rows).await
+}
+
+/// Values that appear in `items`, each once, in first-seen order.
+fn unique<T: Eq + std::hash::Hash + Copy>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut seen = HashSet::new();
+    items.into_iter().filter(|v| seen.insert(*v)).collect()
+}
+
+/// Values per IN list in the batched lookups.
+const IN_LIST: usize = 512;
 
 /// Potential duplicates whose two households are both inside the scope.
 pub fn visible_duplicates(scope: &Scope) -> sea_orm::Select<potential_duplicate::Entity> {

@@ -1,7 +1,7 @@
 //! Matches: recommendations for one household, area-wide matching runs, and the match
 //! lifecycle (SUGGESTED → OFFERED → ACCEPTED → IN_TRAINING → ADOPTED → SUSTAINED, or
 //! DECLINED / DROPPED), every change recorded with who, when and why.
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
 use entity::{
@@ -139,7 +139,8 @@ async fn track_records(
     province: &str,
 ) -> ApiResult<TrackRecords> {
     let min_sample = scoring.measurement.evidence_min_sample;
-    let evidence = scoring.evidence.province(db, province).await?;
+    let refresh = Duration::from_secs(scoring.measurement.evidence_refresh_secs.into());
+    let evidence = scoring.evidence.province(db, province, refresh).await?;
     let (since, stats) = (evidence.0, &evidence.1);
     let by_technology = stats
         .iter()

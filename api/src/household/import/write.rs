@@ -2,7 +2,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use entity::{audit_event, enums::AuditAction, membership, person, potential_duplicate};
+use entity::{audit_event, enums::AuditAction, membership, person};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 use uuid::Uuid;
 
@@ -127,7 +127,6 @@ impl<C: ImportDb> Importer<'_, C> {
                         .collect();
                     newcomers.push(Newcomers {
                         household_id: *id,
-                        is_new: true,
                         village: &v.village,
                         persons: members.iter().map(|m| (m.id, probe(m.person))).collect(),
                         added: None,
@@ -205,7 +204,6 @@ impl<C: ImportDb> Importer<'_, C> {
                             .collect();
                         newcomers.push(Newcomers {
                             household_id: id,
-                            is_new: false,
                             village: &v.village,
                             persons: added.iter().map(|m| (m.id, probe(m.person))).collect(),
                             added: Some(added),
@@ -222,53 +220,25 @@ impl<C: ImportDb> Importer<'_, C> {
                 .map(|entry| entry.into_row(now)),
         );
 
-        // Potential duplicates, flagged in file order as if the households had been written
-        // one by one. An updated household's new members are inserted just before its turn,
-        // so earlier households do not see them. New households were all inserted above, so
-        // one may see a new household later in the batch: such flags point forward, could not
-        // have existed one by one (the later household's members were all new), and are
-        // removed; the later household flags the pair from its side, as it would have.
-        let position: HashMap<Uuid, usize> = newcomers
+        // Potential duplicates, flagged as if the households had been written one by one in
+        // file order (`flag_similar_batch`: a household does not see the new members of
+        // households after it), in a few statements for the whole batch.
+        let added: Vec<(Uuid, &NewPerson<'_>)> = newcomers
             .iter()
-            .enumerate()
-            .map(|(i, n)| (n.household_id, i))
+            .flat_map(|n| n.added.iter().flatten().map(|m| (n.household_id, m)))
             .collect();
-        for n in &mut newcomers {
-            if let Some(added) = n.added.take() {
-                let members: Vec<(Uuid, &NewPerson<'_>)> =
-                    added.iter().map(|m| (n.household_id, m)).collect();
-                insert_members(&txn, &members, now).await?;
-            }
-            duplicates::flag_similar(&txn, n.household_id, n.village, &n.persons).await?;
+        if !added.is_empty() {
+            insert_members(&txn, &added, now).await?;
         }
-        let fresh: Vec<Uuid> = newcomers
+        let flagged: Vec<duplicates::Newcomers<'_>> = newcomers
             .iter()
-            .filter(|n| n.is_new)
-            .map(|n| n.household_id)
+            .map(|n| duplicates::Newcomers {
+                household_id: n.household_id,
+                village: n.village,
+                persons: &n.persons,
+            })
             .collect();
-        if newcomers.len() > 1 && !fresh.is_empty() {
-            let mut forward = Vec::new();
-            for list in in_lists(&fresh) {
-                let rows: Vec<(Uuid, Uuid, Uuid)> = potential_duplicate::Entity::find()
-                    .select_only()
-                    .column(potential_duplicate::Column::Id)
-                    .column(potential_duplicate::Column::HouseholdId)
-                    .column(potential_duplicate::Column::OtherHouseholdId)
-                    .filter(potential_duplicate::Column::OtherHouseholdId.is_in(list))
-                    .into_tuple()
-                    .all(&txn)
-                    .await?;
-                forward.extend(rows.into_iter().filter_map(|(id, h, other)| {
-                    (position.get(&h)? < position.get(&other)?).then_some(id)
-                }));
-            }
-            for list in in_lists(&forward) {
-                potential_duplicate::Entity::delete_many()
-                    .filter(potential_duplicate::Column::Id.is_in(list))
-                    .exec(&txn)
-                    .await?;
-            }
-        }
+        duplicates::flag_similar_batch(&txn, &flagged).await?;
         insert_chunks::<audit_event::Entity, _>(&txn, audits).await?;
         crate::rollup::touch(&txn, &touched).await?;
         txn.commit().await?;
@@ -279,8 +249,6 @@ impl<C: ImportDb> Importer<'_, C> {
 /// A household of the batch that gets new members, in file order.
 pub(super) struct Newcomers<'v> {
     pub(super) household_id: Uuid,
-    /// A new household (all its members are new).
-    pub(super) is_new: bool,
     pub(super) village: &'v str,
     pub(super) persons: Vec<(Uuid, CheckedPerson)>,
     /// An updated household's new members, inserted at its turn.
