@@ -68,7 +68,10 @@ fn args() -> Args {
         }
         i += 2;
     }
-    assert!(a.accounts >= 3, "--accounts: at least 3 (admin, agency, a coordinator)");
+    assert!(
+        a.accounts >= 3,
+        "--accounts: at least 3 (admin, agency, a coordinator)"
+    );
     a
 }
 
@@ -109,10 +112,7 @@ impl Http {
             head.push(byte[0]);
         }
         let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-        let body = if let Some(len) = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-        {
+        let body = if let Some(len) = head.lines().find_map(|l| l.strip_prefix("content-length:")) {
             let mut body = vec![0u8; len.trim().parse()?];
             self.stream.read_exact(&mut body).await?;
             body
@@ -192,7 +192,10 @@ async fn households(http: &mut Http, admin: &str, want: usize) -> Res<Vec<(Strin
         for e in page["edges"].as_array().ok_or("no edges")? {
             out.push((
                 e["node"]["id"].as_str().unwrap_or_default().to_owned(),
-                e["node"]["villageCode"].as_str().unwrap_or_default().to_owned(),
+                e["node"]["villageCode"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
             ));
         }
         if page["pageInfo"]["hasNextPage"] != true {
@@ -343,7 +346,10 @@ async fn main() -> Res<()> {
     // Households spread over the provinces: a round robin over the province of each.
     let mut by_province: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for h in &homes {
-        by_province.entry(h.1[..2].to_owned()).or_default().push(h.clone());
+        by_province
+            .entry(h.1[..2].to_owned())
+            .or_default()
+            .push(h.clone());
     }
     let mut targets = Vec::new();
     let mut lists: Vec<_> = by_province.into_values().collect();
@@ -508,7 +514,10 @@ async fn main() -> Res<()> {
         ms(latencies.last().copied().unwrap_or_default())
     );
     let closes = closes.lock().unwrap().clone();
-    println!("connections closed by the server or failed: {}", closes.len());
+    println!(
+        "connections closed by the server or failed: {}",
+        closes.len()
+    );
     for c in closes.iter().take(3) {
         println!("  {c}");
     }
