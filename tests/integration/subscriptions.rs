@@ -743,3 +743,46 @@ async fn on_postgres_any_committed_write_is_heard_and_a_rolled_back_one_is_not()
         "{got}"
     );
 }
+
+#[actix_web::test]
+async fn an_agency_hears_of_changes_to_cases_it_holds_a_referral_on_only() {
+    let c = casework().await;
+    let port = serve(&c.app);
+    let mut ws = connect(port, &c.staff.token).await;
+    subscribe(&mut ws, "c", CASES).await;
+    let cw = &c;
+    let update = |case: Value| async move {
+        let version = cw.read_case(&cw.coordinator, &case).await["version"].clone();
+        cw.gql(
+            &cw.coordinator,
+            &crate::helpers::casework::update_case_mutation(),
+            json!({ "i": { "id": case, "version": version, "summary": "สรุปใหม่" } }),
+        )
+        .await
+        .data("/updateCase/case/id")
+        .clone()
+    };
+    let update = &update;
+    until_heard(&mut ws, |seed| async move {
+        let case = cw.open_case(&cw.household(seed).await).await;
+        cw.refer_overriding(&case, cw.agency.id).await;
+        update(case).await
+    })
+    .await;
+
+    // A case without a referral to the agency changes, then one referred to it: the first
+    // the agency hears of is the referred one (routed by its referral's agencies).
+    let other = c.open_case(&c.household(1).await).await;
+    update(other.clone()).await;
+    let referred = c.open_case(&c.household(2).await).await;
+    c.refer_overriding(&referred, c.agency.id).await;
+    update(referred.clone()).await;
+    loop {
+        let got = next(&mut ws).await.expect("an event");
+        let id = &got["payload"]["data"]["caseChanged"]["id"];
+        assert_ne!(id, &other, "a case the agency may not see: {got}");
+        if id == &referred {
+            break;
+        }
+    }
+}
