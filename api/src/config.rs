@@ -491,11 +491,15 @@ fn live<F: Fn(&str) -> Option<String>>(
         max_connections: env.parse("APP_LIVE_MAX_CONNECTIONS", d.max_connections)?,
         max_per_account: env.parse("APP_LIVE_MAX_PER_ACCOUNT", d.max_per_account)?,
         buffer: env.parse("APP_LIVE_BUFFER", d.buffer)?,
+        ring: env.parse("APP_LIVE_RING", d.ring)?,
         session_check: ms("APP_LIVE_SESSION_CHECK_MS", d.session_check)?,
         send_timeout: ms("APP_LIVE_SEND_TIMEOUT_MS", d.send_timeout)?,
     };
     if live.buffer == 0 {
         return Err(ConfigError::new("APP_LIVE_BUFFER", "must be positive"));
+    }
+    if live.ring == 0 {
+        return Err(ConfigError::new("APP_LIVE_RING", "must be positive"));
     }
     Ok(live)
 }

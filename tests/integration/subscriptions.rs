@@ -14,8 +14,9 @@ use tokio_tungstenite::{
 
 use crate::helpers::{
     TestApp,
-    builders::AgencyBuilder,
+    builders::{AgencyBuilder, AssessmentSpec, CaseBuilder, HouseholdBuilder},
     casework::{agency_client, casework, gid},
+    fixtures::{AccountBuilder, YALA_VILLAGE},
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
@@ -38,8 +39,7 @@ fn serve(app: &TestApp) -> u16 {
     port
 }
 
-/// Opens a socket speaking graphql-transport-ws and sends `connection_init` with `payload`.
-async fn open(port: u16, payload: Value) -> Socket {
+fn ws_request(port: u16) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let mut req = format!("ws://127.0.0.1:{port}/graphql/ws")
         .into_client_request()
         .expect("request");
@@ -47,7 +47,12 @@ async fn open(port: u16, payload: Value) -> Socket {
         "Sec-WebSocket-Protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
-    let (mut ws, _) = connect_async(req).await.expect("connect");
+    req
+}
+
+/// Opens a socket speaking graphql-transport-ws and sends `connection_init` with `payload`.
+async fn open(port: u16, payload: Value) -> Socket {
+    let (mut ws, _) = connect_async(ws_request(port)).await.expect("connect");
     send(
         &mut ws,
         json!({ "type": "connection_init", "payload": payload }),
@@ -283,4 +288,501 @@ async fn a_subscription_needs_the_graphql_transport_ws_protocol() {
         refused.is_err(),
         "a socket without the sub-protocol was opened"
     );
+}
+
+/// Reads events until the one whose `field` has id `last`; returns them all (`data[field]`).
+async fn events_until(ws: &mut Socket, field: &str, last: &Value) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let got = next(ws).await.expect("an event");
+        assert_eq!(got["type"], "next", "{got}");
+        let item = got["payload"]["data"][field].clone();
+        let done = &item["id"] == last;
+        seen.push(item);
+        if done {
+            return seen;
+        }
+    }
+}
+
+const VISITS: &str = "subscription { visitChanged { id status } }";
+
+#[actix_web::test]
+async fn staff_hear_of_visits_and_partner_agencies_do_not() {
+    let c = casework().await;
+    let port = serve(&c.app);
+    let mut staff = connect(port, &c.coordinator.token).await;
+    subscribe(&mut staff, "v", VISITS).await;
+    let mut partner = connect(port, &c.staff.token).await;
+    subscribe(&mut partner, "v", VISITS).await;
+    subscribe(&mut partner, "r", REFERRALS).await;
+
+    let cw = &c;
+    let heard = until_heard(&mut staff, |seed| async move {
+        cw.schedule_visit(&cw.household(seed).await, None).await
+    })
+    .await;
+    assert_eq!(heard["visitChanged"]["status"], "SCHEDULED", "{heard}");
+
+    // A visit is scheduled and completed: the coordinator hears both, with the state read
+    // after each commit.
+    let h = c.household(1).await;
+    let visit = c.schedule_visit(&h, None).await;
+    let seen = events_until(&mut staff, "visitChanged", &visit).await;
+    assert_eq!(seen.last().unwrap()["status"], "SCHEDULED");
+    c.complete_visit(&visit, json!({}))
+        .await
+        .data("/completeVisit");
+    let got = next(&mut staff).await.expect("an event");
+    assert_eq!(got["payload"]["data"]["visitChanged"]["id"], visit);
+    assert_eq!(
+        got["payload"]["data"]["visitChanged"]["status"],
+        "COMPLETED"
+    );
+
+    // The partner agency sees no visits: the first thing it hears is a referral to it
+    // (written after all the visits above).
+    let partner_id = c.agency.id;
+    let heard = until_heard(&mut partner, |seed| async move {
+        let case = cw.open_case(&cw.household(seed + 500).await).await;
+        cw.refer_overriding(&case, partner_id).await
+    })
+    .await;
+    assert!(heard.get("referralChanged").is_some(), "{heard}");
+}
+
+const MATCHES: &str = "subscription { matchMoved { id status } }";
+const RUN: &str = "mutation($i: RunMatchingInput!) { runMatching(input: $i) { run {
+  matchesCreated matches(first: 50) { nodes { id } } } } }";
+
+#[actix_web::test]
+async fn matches_suggested_moved_and_created_by_run_matching_are_heard() {
+    let c = casework().await;
+    let port = serve(&c.app);
+    let mut ws = connect(port, &c.coordinator.token).await;
+    subscribe(&mut ws, "m", MATCHES).await;
+    let tech = c.technology(c.agency.id, "โซลาร์เซลล์").await;
+
+    let cw = &c;
+    let t = &tech;
+    until_heard(&mut ws, |seed| async move {
+        let h = cw.household(seed).await;
+        cw.assess(&h).await;
+        cw.suggest_match(&h, t).await
+    })
+    .await;
+
+    // One suggested, then declined: two events, the second re-read as DECLINED.
+    let h = c.household(1).await;
+    c.assess(&h).await;
+    let m = c.suggest_match(&h, &tech).await;
+    events_until(&mut ws, "matchMoved", &m).await;
+    c.decline_match(&m).await;
+    let got = next(&mut ws).await.expect("an event");
+    assert_eq!(got["payload"]["data"]["matchMoved"]["id"], m);
+    assert_eq!(got["payload"]["data"]["matchMoved"]["status"], "DECLINED");
+
+    // A matching run over three more households: every match it created is heard, once.
+    for seed in 2..5 {
+        HouseholdBuilder::new(seed)
+            .status_path(&["VERIFIED"])
+            .moved_by(&c.coordinator.token)
+            .verified_on("2026-11-01")
+            .assessment(
+                AssessmentSpec::new(0.0, 2000.0)
+                    .on("2026-11-02")
+                    .size(4)
+                    .capitals([1.5, 1.5, 1.5, 2.0, 2.0])
+                    .with(json!({ "hasLand": true })),
+            )
+            .create(&c.app, &c.surveyor.token)
+            .await;
+    }
+    let res = c
+        .gql(
+            &c.coordinator,
+            RUN,
+            json!({ "i": { "areaCode": "52", "seats": [{ "technologyId": tech, "seats": 10 }] } }),
+        )
+        .await;
+    let created: Vec<Value> = res
+        .data("/runMatching/run/matches/nodes")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].clone())
+        .collect();
+    assert!(!created.is_empty(), "{}", res.body);
+    let mut heard = Vec::new();
+    while heard.len() < created.len() {
+        let got = next(&mut ws).await.expect("an event");
+        let item = &got["payload"]["data"]["matchMoved"];
+        assert_eq!(item["status"], "SUGGESTED", "{got}");
+        heard.push(item["id"].clone());
+    }
+    heard.sort_by_key(|v| v.to_string());
+    let mut expected = created.clone();
+    expected.sort_by_key(|v| v.to_string());
+    assert_eq!(heard, expected);
+}
+
+const IMPORTS: &str = "subscription { importFinished { accountId } }";
+const IMPORT: &str = "mutation($i: ImportHouseholdsInput!) { importHouseholds(input: $i) {
+  totals { rows } } }";
+const IMPORT_HEADER: &str = "household_external_scheme,household_external_id,village_code,house_number,\
+address,lat,lng,source,household_size,member_role,given_name,family_name,sex,birth_date,phone,\
+id_type,national_id,education,occupation,disability,chronic_illness\n";
+
+#[actix_web::test]
+async fn an_import_is_heard_by_the_account_that_ran_it_only() {
+    let c = casework().await;
+    let port = serve(&c.app);
+    let other = AccountBuilder::new(Role::Coordinator).create(&c.app).await;
+    let other = c.app.client_for(&other).await;
+    let mut mine = connect(port, &c.coordinator.token).await;
+    subscribe(&mut mine, "i", IMPORTS).await;
+    let mut theirs = connect(port, &other.token).await;
+    subscribe(&mut theirs, "i", IMPORTS).await;
+    let import = |who: &crate::helpers::Client| {
+        let token = who.token.clone();
+        let app = &c.app;
+        async move {
+            app.gql(
+                Some(&token),
+                IMPORT,
+                json!({ "i": { "csv": IMPORT_HEADER } }),
+            )
+            .await
+            .data("/importHouseholds/totals/rows")
+            .clone()
+        }
+    };
+    let heard = until_heard(&mut mine, |_| import(&c.coordinator)).await;
+    assert_eq!(
+        heard["importFinished"]["accountId"],
+        json!(c.coordinator.id())
+    );
+    // The other account's first event is its own import (it heard nothing of the imports
+    // above).
+    let heard = until_heard(&mut theirs, |_| import(&other)).await;
+    assert_eq!(heard["importFinished"]["accountId"], json!(other.id()));
+    // And the first account heard nothing of those: its next event is its next import.
+    // (Drain the surplus of its own warm-up imports first.)
+    import(&c.coordinator).await;
+    loop {
+        let got = next(&mut mine).await.expect("an event");
+        assert_eq!(
+            got["payload"]["data"]["importFinished"]["accountId"],
+            json!(c.coordinator.id()),
+            "{got}"
+        );
+        if within(&mut mine, Duration::from_millis(200))
+            .await
+            .is_none()
+        {
+            break;
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_client_that_does_not_read_is_closed_as_a_slow_consumer_without_buffering() {
+    const BUFFER: usize = 4;
+    let app = TestApp::spawn_with(|s| s.live.buffer = BUFFER).await;
+    let port = serve(&app);
+    let user = app.client(Role::Coordinator).await;
+    // A client with a small receive window, so the kernel holds little for it.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let stream = socket
+        .connect(([127, 0, 0, 1], port).into())
+        .await
+        .expect("connect");
+    let (mut ws, _) =
+        tokio_tungstenite::client_async(ws_request(port), MaybeTlsStream::Plain(stream))
+            .await
+            .expect("handshake");
+    send(
+        &mut ws,
+        json!({ "type": "connection_init", "payload": { "token": user.token } }),
+    )
+    .await;
+    assert_eq!(next(&mut ws).await.expect("ack")["type"], "connection_ack");
+    subscribe(&mut ws, "i", IMPORTS).await;
+
+    // The first event proves the subscription listens (it is read); then the client stops
+    // reading while far more events than any buffer holds are published.
+    let bus = app.state.services.live.clone();
+    let me = user.account.id;
+    let publish = || bus.deliver_locally(api::live::Event::new(api::live::Kind::Import, me));
+    let start = std::time::Instant::now();
+    loop {
+        assert!(start.elapsed() < DEADLINE, "the subscription never started");
+        publish();
+        if within(&mut ws, Duration::from_millis(100)).await.is_some() {
+            break;
+        }
+    }
+    while within(&mut ws, Duration::from_millis(100)).await.is_some() {}
+    const FLOOD: usize = 100_000;
+    for i in 0..FLOOD {
+        publish();
+        if i % 256 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    // The client reads at last: some events (those already on the way), then the close.
+    let mut received = 0;
+    let code = loop {
+        match next(&mut ws).await {
+            Ok(v) => {
+                assert_eq!(v["type"], "next", "{v}");
+                received += 1;
+            }
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(4413));
+    assert!(
+        received < FLOOD / 2,
+        "the server buffered {received} of {FLOOD} events for a client that did not read"
+    );
+    // The connection is released.
+    let start = std::time::Instant::now();
+    while app.state.services.live.open_connections() != 0 {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the closed connection is still counted"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+const CASES: &str = "subscription { caseChanged { id } }";
+
+#[actix_web::test]
+async fn an_event_outside_a_subscribers_areas_costs_it_no_query() {
+    let c = casework().await;
+    let port = serve(&c.app);
+    let yala = AccountBuilder::new(Role::Coordinator)
+        .scopes(&["95"])
+        .create(&c.app)
+        .await;
+    let yala = c.app.client_for(&yala).await;
+    let mut lampang_ws = connect(port, &c.coordinator.token).await;
+    subscribe(&mut lampang_ws, "c", CASES).await;
+    let mut yala_ws = connect(port, &yala.token).await;
+    subscribe(&mut yala_ws, "c", CASES).await;
+
+    let cw = &c;
+    let yala_case = |seed: u64| async move {
+        let h = HouseholdBuilder::new(seed)
+            .village(YALA_VILLAGE)
+            .create(&cw.app, &cw.admin.token)
+            .await
+            .id;
+        CaseBuilder::new(&h).create(&cw.app, &cw.admin.token).await
+    };
+    until_heard(&mut lampang_ws, |seed| async move {
+        cw.open_case(&cw.household(seed).await).await
+    })
+    .await;
+    until_heard(&mut yala_ws, |seed| yala_case(seed + 1000)).await;
+    // Fences: each has read everything up to its own last case.
+    let fence = c.open_case(&c.household(1).await).await;
+    events_until(&mut lampang_ws, "caseChanged", &fence).await;
+    let fence = yala_case(2).await;
+    events_until(&mut yala_ws, "caseChanged", &fence).await;
+
+    let counters = &c.app.state.services.live.counters;
+    let rereads = || counters.rereads.load(std::sync::atomic::Ordering::Relaxed);
+    let before = rereads();
+    let mut lampang = Vec::new();
+    for seed in 10..15 {
+        lampang.push(c.open_case(&c.household(seed).await).await);
+    }
+    let heard = events_until(&mut lampang_ws, "caseChanged", lampang.last().unwrap()).await;
+    assert_eq!(
+        heard.iter().map(|h| h["id"].clone()).collect::<Vec<_>>(),
+        lampang
+    );
+    // The Yala coordinator's next event is its own case: it heard none of Lampang's …
+    let own = yala_case(3).await;
+    let heard = next(&mut yala_ws).await.expect("an event");
+    assert_eq!(
+        heard["payload"]["data"]["caseChanged"]["id"], own,
+        "{heard}"
+    );
+    // … and re-read none of them: five re-reads for Lampang, one for Yala.
+    assert_eq!(rereads() - before, 6);
+}
+
+/// Waits for the socket to close; returns the code.
+async fn closed(ws: &mut Socket) -> Option<u16> {
+    loop {
+        match next(ws).await {
+            Ok(_) => continue,
+            Err(code) => return code,
+        }
+    }
+}
+
+#[actix_web::test]
+async fn access_changes_on_one_replica_close_connections_on_the_other_at_once() {
+    // The periodic check is far beyond the deadline: only the account events can close.
+    let a = TestApp::spawn_with(|s| s.live.session_check = Duration::from_secs(3600)).await;
+    let b = a.replica().await;
+    let port_b = serve(&b);
+    let admin = a.client(Role::Admin).await;
+    let moved = a.client(Role::Coordinator).await;
+    let leaving = a.client(Role::Surveyor).await;
+    let logging_out = a.client(Role::Surveyor).await;
+    let bystander = a.client(Role::Surveyor).await;
+    let mut moved_ws = connect(port_b, &moved.token).await;
+    let mut leaving_ws = connect(port_b, &leaving.token).await;
+    let mut logging_out_ws = connect(port_b, &logging_out.token).await;
+    let mut bystander_ws = connect(port_b, &bystander.token).await;
+    for ws in [
+        &mut moved_ws,
+        &mut leaving_ws,
+        &mut logging_out_ws,
+        &mut bystander_ws,
+    ] {
+        subscribe(ws, "c", CASES).await;
+    }
+
+    // An area change (on a) closes the moved coordinator's connection (on b) with 4401.
+    a.gql(
+        Some(&admin.token),
+        "mutation($i: UpdateAccountInput!) { updateAccount(input: $i) { account { id } } }",
+        json!({ "i": { "id": moved.id(), "version": 1, "areaScopes": ["95"] } }),
+    )
+    .await
+    .data("/updateAccount/account/id");
+    assert_eq!(closed(&mut moved_ws).await, Some(4401));
+
+    a.gql(
+        Some(&admin.token),
+        "mutation($i: AccountIdInput!) { deactivateAccount(input: $i) { account { id } } }",
+        json!({ "i": { "id": leaving.id() } }),
+    )
+    .await
+    .data("/deactivateAccount/account/id");
+    assert_eq!(closed(&mut leaving_ws).await, Some(4401));
+
+    a.gql(
+        Some(&logging_out.token),
+        "mutation { logout { revokedSessions } }",
+        json!({}),
+    )
+    .await
+    .data("/logout/revokedSessions");
+    assert_eq!(closed(&mut logging_out_ws).await, Some(4401));
+
+    // The bystander's connection stays open (it still answers a ping with a pong).
+    bystander_ws
+        .send(Message::Ping(b"still there?".to_vec().into()))
+        .await
+        .expect("ping");
+    let pong = tokio::time::timeout(DEADLINE, async {
+        loop {
+            match bystander_ws.next().await {
+                Some(Ok(Message::Pong(p))) => return p,
+                Some(Ok(Message::Close(f))) => panic!("closed: {f:?}"),
+                Some(Ok(_)) => continue,
+                other => panic!("{other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a pong");
+    assert_eq!(&pong[..], b"still there?");
+}
+
+#[actix_web::test]
+async fn on_postgres_any_committed_write_is_heard_and_a_rolled_back_one_is_not() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let c = casework().await;
+    if c.app.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return; // SQLite publishes from the resolvers only (docs/subscriptions.md).
+    }
+    let port = serve(&c.app);
+    let mut ws = connect(port, &c.coordinator.token).await;
+    subscribe(&mut ws, "c", CASES).await;
+    let cw = &c;
+    until_heard(&mut ws, |seed| async move {
+        cw.open_case(&cw.household(seed).await).await
+    })
+    .await;
+    let fence = c.open_case(&c.household(1).await).await;
+    events_until(&mut ws, "caseChanged", &fence).await;
+    let rolled_back = crate::helpers::casework::uuid_of(&c.open_case(&c.household(2).await).await);
+    let committed = c.open_case(&c.household(3).await).await;
+    events_until(&mut ws, "caseChanged", &committed).await;
+
+    // Written straight to the database, not through a resolver: one transaction rolls back,
+    // the next commits.
+    let touch = |id: uuid::Uuid| {
+        sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "UPDATE support_case SET updated_at = now() WHERE id = $1",
+            [id.into()],
+        )
+    };
+    let txn = c.app.db.begin().await.expect("begin");
+    txn.execute_raw(touch(rolled_back)).await.expect("update");
+    txn.rollback().await.expect("rollback");
+    let committed = crate::helpers::casework::uuid_of(&committed);
+    let txn = c.app.db.begin().await.expect("begin");
+    txn.execute_raw(touch(committed)).await.expect("update");
+    txn.commit().await.expect("commit");
+    let got = next(&mut ws).await.expect("an event");
+    assert_eq!(
+        got["payload"]["data"]["caseChanged"]["id"],
+        gid("Case", committed),
+        "{got}"
+    );
+}
+
+#[actix_web::test]
+async fn an_agency_hears_of_changes_to_cases_it_holds_a_referral_on_only() {
+    let c = casework().await;
+    let port = serve(&c.app);
+    let mut ws = connect(port, &c.staff.token).await;
+    subscribe(&mut ws, "c", CASES).await;
+    let cw = &c;
+    let update = |case: Value| async move {
+        let version = cw.read_case(&cw.coordinator, &case).await["version"].clone();
+        cw.gql(
+            &cw.coordinator,
+            &crate::helpers::casework::update_case_mutation(),
+            json!({ "i": { "id": case, "version": version, "summary": "สรุปใหม่" } }),
+        )
+        .await
+        .data("/updateCase/case/id")
+        .clone()
+    };
+    let update = &update;
+    until_heard(&mut ws, |seed| async move {
+        let case = cw.open_case(&cw.household(seed).await).await;
+        cw.refer_overriding(&case, cw.agency.id).await;
+        update(case).await
+    })
+    .await;
+
+    // A case without a referral to the agency changes, then one referred to it: the first
+    // the agency hears of is the referred one (routed by its referral's agencies).
+    let other = c.open_case(&c.household(1).await).await;
+    update(other.clone()).await;
+    let referred = c.open_case(&c.household(2).await).await;
+    c.refer_overriding(&referred, c.agency.id).await;
+    update(referred.clone()).await;
+    loop {
+        let got = next(&mut ws).await.expect("an event");
+        let id = &got["payload"]["data"]["caseChanged"]["id"];
+        assert_ne!(id, &other, "a case the agency may not see: {got}");
+        if id == &referred {
+            break;
+        }
+    }
 }

@@ -185,6 +185,7 @@ impl AuthMutation {
         )
         .await?;
         txn.commit().await.map_err(crate::error::ApiError::from)?;
+        crate::live::account_changed_locally(db, me.id);
         Ok(LogoutPayload {
             revoked_sessions: revoked as i32,
         })
@@ -252,6 +253,7 @@ impl AccountMutation {
             },
         )
         .await?;
+        crate::live::account_changed_locally(&services(ctx).db, model.id);
         Ok(AccountPayload {
             account: Account(model),
         })
@@ -266,6 +268,7 @@ impl AccountMutation {
     ) -> Result<AccountPayload> {
         let id = node::decode_uuid(&input.id, "Account", "id")?;
         let model = service::set_active(&services(ctx).db, &actor(ctx)?, id, false).await?;
+        crate::live::account_changed_locally(&services(ctx).db, model.id);
         Ok(AccountPayload {
             account: Account(model),
         })
@@ -280,6 +283,7 @@ impl AccountMutation {
     ) -> Result<AccountPayload> {
         let id = node::decode_uuid(&input.id, "Account", "id")?;
         let model = service::set_active(&services(ctx).db, &actor(ctx)?, id, true).await?;
+        crate::live::account_changed_locally(&services(ctx).db, model.id);
         Ok(AccountPayload {
             account: Account(model),
         })
@@ -297,6 +301,7 @@ impl AccountMutation {
         let model =
             service::reset_password(&services(ctx).db, &actor(ctx)?, id, input.new_password)
                 .await?;
+        crate::live::account_changed_locally(&services(ctx).db, model.id);
         Ok(AccountPayload {
             account: Account(model),
         })

@@ -281,6 +281,7 @@ impl AuthService<'_> {
         };
         if token.rotated_at.is_some() {
             revoke_sessions(self.db, &[session.id], "REFRESH_TOKEN_REUSE").await?;
+            crate::live::account_changed_locally(self.db, session.account_id);
             tracing::warn!(session_id = %session.id, "refresh token reused; session revoked");
             return Err(invalid());
         }
@@ -309,6 +310,7 @@ impl AuthService<'_> {
         if rotated.rows_affected != 1 {
             txn.rollback().await?;
             revoke_sessions(self.db, &[session.id], "REFRESH_TOKEN_REUSE").await?;
+            crate::live::account_changed_locally(self.db, session.account_id);
             return Err(invalid());
         }
         auth_session::Entity::update_many()

@@ -18,36 +18,36 @@ impl CaseSubscription {
     /// A referral you may see was created or moved: for partner agency staff, the ones their
     /// agency sent or received; for staff, the ones of households in their areas.
     async fn referral_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Referral>> {
-        live::changes(ctx, Kind::Referral, |db, scope, id| async move {
+        live::changes(ctx, Kind::Referral, |db, scope, ids| async move {
             let found = visible_referrals(&scope)
-                .filter(entity::referral::Column::Id.eq(id))
-                .one(&db)
+                .filter(entity::referral::Column::Id.is_in(ids))
+                .all(&db)
                 .await?;
-            Ok(found.map(Referral))
+            Ok(found.into_iter().map(|m| (m.id, Referral(m))).collect())
         })
         .await
     }
 
     /// A case you may see was opened or changed.
     async fn case_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Case>> {
-        live::changes(ctx, Kind::Case, |db, scope, id| async move {
+        live::changes(ctx, Kind::Case, |db, scope, ids| async move {
             let found = visible_cases(&scope)
-                .filter(entity::support_case::Column::Id.eq(id))
-                .one(&db)
+                .filter(entity::support_case::Column::Id.is_in(ids))
+                .all(&db)
                 .await?;
-            Ok(found.map(Case))
+            Ok(found.into_iter().map(|m| (m.id, Case(m))).collect())
         })
         .await
     }
 
     /// A visit you may see was scheduled, completed or closed.
     async fn visit_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Visit>> {
-        live::changes(ctx, Kind::Visit, |db, scope, id| async move {
+        live::changes(ctx, Kind::Visit, |db, scope, ids| async move {
             let found = visible_visits(&scope)
-                .filter(entity::visit::Column::Id.eq(id))
-                .one(&db)
+                .filter(entity::visit::Column::Id.is_in(ids))
+                .all(&db)
                 .await?;
-            Ok(found.map(Visit))
+            Ok(found.into_iter().map(|m| (m.id, Visit(m))).collect())
         })
         .await
     }

@@ -26,10 +26,17 @@ impl HouseholdImportSubscription {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = ImportFinished>> {
         let me = account(ctx)?.id;
-        live::changes(ctx, Kind::Import, move |_db, _scope, id| async move {
-            Ok((id == me).then(|| ImportFinished {
-                account_id: crate::graphql::node::encode("Account", id),
-            }))
+        live::changes(ctx, Kind::Import, move |_db, _scope, ids| async move {
+            Ok(ids
+                .into_iter()
+                .filter(|id| *id == me)
+                .map(|id| {
+                    let finished = ImportFinished {
+                        account_id: crate::graphql::node::encode("Account", id),
+                    };
+                    (id, finished)
+                })
+                .collect())
         })
         .await
     }

@@ -1,39 +1,64 @@
 //! Live events for subscriptions (`docs/subscriptions.md`). A write publishes an [`Event`]
-//! (a kind and an id, nothing else); every replica hands it to its open subscriptions, and
-//! each subscription re-reads the record through the viewer's scope before sending anything.
+//! (a kind, an id and routing ids — never a record's content); every replica hands it to its
+//! open subscriptions, each drops in memory the events its scope cannot concern (the
+//! [`Route`] pre-filter) and re-reads the rest through the viewer's scope before sending
+//! anything. The re-read stays the authority: the pre-filter only saves queries.
 //!
-//! On PostgreSQL an event travels as `NOTIFY ppaos_live, '<kind>:<uuid>'`, and every process
-//! keeps one `LISTEN` connection (reconnecting when lost) feeding an in-process broadcast
-//! channel. On SQLite there is no server to notify through: the broadcast channel is shared by
-//! every server of the process on the same database URL (so two replicas in one test process
-//! see each other's events); replicas in different processes on one SQLite file do not.
+//! On PostgreSQL the events of referrals, cases, visits, matches, accounts and sessions are
+//! sent by database triggers (`m20261206_000101_create_live_notify`) with `pg_notify`, inside
+//! the writing transaction: they go out with its commit, from every write path, and never for
+//! a rolled-back write. Every process keeps one `LISTEN` connection (reconnecting when lost)
+//! feeding an in-process broadcast channel. On SQLite there is no server to notify through:
+//! resolvers publish after their commit ([`emit`]) into a broadcast channel shared by every
+//! server of the process on the same database URL (so two replicas in one test process see
+//! each other's events); replicas in different processes on one SQLite file do not.
 pub mod ws;
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet, VecDeque},
     sync::{
         Arc, LazyLock, Mutex,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::Duration,
 };
 
 use futures::{Stream, StreamExt};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Statement,
+};
 use tokio::sync::{OnceCell, broadcast, watch};
 use uuid::Uuid;
+
+use crate::auth::Scope;
 
 /// The PostgreSQL notification channel.
 pub const CHANNEL: &str = "ppaos_live";
 
-/// What changed: a kind and an id, never a record's content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Candidate events a subscription re-reads with one query.
+pub const BATCH: usize = 100;
+
+/// What changed: a kind and an id, and (for records) the ids that say who may be concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub kind: Kind,
     pub id: Uuid,
+    /// `None`: unknown, every subscription of the kind re-reads the record.
+    pub route: Option<Route>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Routing ids of a record event: the village code of its household and the agencies that
+/// may see it through their agency scope (referral: sender and receiver; case: owner and the
+/// parties of its referrals; match: the delivering agency; visit: none). Codes and ids only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Route {
+    /// `None`: unknown (every area-scoped subscription re-reads).
+    pub area: Option<String>,
+    pub agencies: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// A referral was created or moved (id: the referral).
     Referral,
@@ -45,7 +70,19 @@ pub enum Kind {
     Match,
     /// A household import finished (id: the account that ran it).
     Import,
+    /// An account changed or one of its sessions was revoked (id: the account): its open
+    /// connections re-check their viewer at once.
+    Account,
 }
+
+const KINDS: [Kind; 6] = [
+    Kind::Referral,
+    Kind::Case,
+    Kind::Visit,
+    Kind::Match,
+    Kind::Import,
+    Kind::Account,
+];
 
 impl Kind {
     fn tag(self) -> &'static str {
@@ -55,32 +92,95 @@ impl Kind {
             Kind::Visit => "visit",
             Kind::Match => "match",
             Kind::Import => "import",
+            Kind::Account => "account",
         }
+    }
+
+    /// Whether PostgreSQL triggers send this kind (then nothing else may, or it would be
+    /// delivered twice).
+    fn sent_by_trigger(self) -> bool {
+        !matches!(self, Kind::Import)
     }
 }
 
 impl Event {
     pub fn new(kind: Kind, id: Uuid) -> Self {
-        Self { kind, id }
+        Self {
+            kind,
+            id,
+            route: None,
+        }
     }
 
-    /// `<kind>:<uuid>`, the NOTIFY payload.
+    pub fn routed(kind: Kind, id: Uuid, route: Route) -> Self {
+        Self {
+            kind,
+            id,
+            route: Some(route),
+        }
+    }
+
+    /// `<kind>:<uuid>` or `<kind>:<uuid>:<village code>:<agency>,<agency>`: the NOTIFY
+    /// payload (the triggers write the same form).
     pub fn encode(&self) -> String {
-        format!("{}:{}", self.kind.tag(), self.id)
+        match &self.route {
+            None => format!("{}:{}", self.kind.tag(), self.id),
+            Some(r) => {
+                let agencies: Vec<String> = r.agencies.iter().map(Uuid::to_string).collect();
+                format!(
+                    "{}:{}:{}:{}",
+                    self.kind.tag(),
+                    self.id,
+                    r.area.as_deref().unwrap_or(""),
+                    agencies.join(",")
+                )
+            }
+        }
     }
 
     pub fn decode(payload: &str) -> Option<Self> {
-        let (tag, id) = payload.split_once(':')?;
-        let kind = [
-            Kind::Referral,
-            Kind::Case,
-            Kind::Visit,
-            Kind::Match,
-            Kind::Import,
-        ]
-        .into_iter()
-        .find(|k| k.tag() == tag)?;
-        Some(Self::new(kind, id.parse().ok()?))
+        let mut parts = payload.splitn(4, ':');
+        let tag = parts.next()?;
+        let kind = KINDS.into_iter().find(|k| k.tag() == tag)?;
+        let id = parts.next()?.parse().ok()?;
+        let Some(area) = parts.next() else {
+            return Some(Self::new(kind, id));
+        };
+        let agencies = parts
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<Uuid>, _>>()
+            .ok()?;
+        Some(Self::routed(
+            kind,
+            id,
+            Route {
+                area: (!area.is_empty()).then(|| area.to_owned()),
+                agencies,
+            },
+        ))
+    }
+}
+
+/// The pre-filter: whether a record event with this route may concern a subscriber of this
+/// scope (the same rules as `visible_referrals`, `visible_cases`, `visible_visits` and
+/// `visible_matches`, on routing ids instead of rows). False only when the re-read would
+/// certainly find nothing; an unknown route is always a candidate.
+pub fn may_concern(scope: &Scope, route: Option<&Route>) -> bool {
+    let Some(route) = route else {
+        return true;
+    };
+    match scope {
+        Scope::All => true,
+        Scope::Areas(prefixes) => route
+            .area
+            .as_deref()
+            .is_none_or(|a| prefixes.iter().any(|p| a.starts_with(p.as_str()))),
+        Scope::Agency(agency) => route.agencies.contains(agency),
+        Scope::Aggregates(_) | Scope::Nothing => false,
     }
 }
 
@@ -91,10 +191,15 @@ pub struct LiveSettings {
     pub max_connections: usize,
     /// Open connections per account (`APP_LIVE_MAX_PER_ACCOUNT`).
     pub max_per_account: usize,
-    /// Events a subscription may fall behind before its connection is closed as a slow
+    /// Frames one connection may have waiting for its client before it is closed as a slow
     /// consumer (`APP_LIVE_BUFFER`).
     pub buffer: usize,
-    /// How often a connection re-checks its session (`APP_LIVE_SESSION_CHECK_MS`).
+    /// Events of the process's ring (shared by all its subscriptions): a subscription that
+    /// falls more than this behind is closed as a slow consumer (`APP_LIVE_RING`). Sized for
+    /// bursts (`runMatching`), not per connection.
+    pub ring: usize,
+    /// How often a connection re-checks its session besides the account events
+    /// (`APP_LIVE_SESSION_CHECK_MS`).
     pub session_check: Duration,
     /// How long a send to the client may wait before the connection is closed as a slow
     /// consumer (`APP_LIVE_SEND_TIMEOUT_MS`).
@@ -107,19 +212,56 @@ impl Default for LiveSettings {
             max_connections: 10_000,
             max_per_account: 8,
             buffer: 256,
+            ring: 16_384,
             session_check: Duration::from_secs(30),
             send_timeout: Duration::from_secs(10),
         }
     }
 }
 
+/// The two channels of a process: record and import events, and account events (few, read by
+/// every connection).
+#[derive(Clone)]
+struct Channels {
+    records: broadcast::Sender<Arc<Event>>,
+    accounts: broadcast::Sender<Uuid>,
+}
+
+impl Channels {
+    fn new(ring: usize) -> Self {
+        Self {
+            records: broadcast::channel(ring.max(1)).0,
+            accounts: broadcast::channel(1024).0,
+        }
+    }
+
+    fn send(&self, event: Event) {
+        // No receiver is not an error: nobody is subscribed.
+        if event.kind == Kind::Account {
+            let _ = self.accounts.send(event.id);
+        } else {
+            let _ = self.records.send(Arc::new(event));
+        }
+    }
+}
+
 /// In-process channels of SQLite databases, one per URL (see the module documentation).
-static LOCAL: LazyLock<Mutex<HashMap<String, broadcast::Sender<Event>>>> =
-    LazyLock::new(Default::default);
+static LOCAL: LazyLock<Mutex<HashMap<String, Channels>>> = LazyLock::new(Default::default);
+
+/// Counters of the live machinery of one process (for tests and the metrics).
+#[derive(Debug, Default)]
+pub struct LiveCounters {
+    /// Events handed to this process's subscriptions.
+    pub events: AtomicU64,
+    /// Record ids re-read by subscriptions (after the pre-filter).
+    pub rereads: AtomicU64,
+    /// Queries those re-reads took (one per batch).
+    pub reread_queries: AtomicU64,
+}
 
 /// This process's end of the event channel, and its count of open connections.
 pub struct LiveBus {
-    tx: broadcast::Sender<Event>,
+    channels: Channels,
     db: DatabaseConnection,
     postgres: bool,
     listening: OnceCell<()>,
@@ -128,26 +270,26 @@ pub struct LiveBus {
     stop: watch::Receiver<()>,
     open: AtomicUsize,
     per_account: Mutex<HashMap<Uuid, usize>>,
+    pub counters: LiveCounters,
     pub settings: LiveSettings,
 }
 
 impl LiveBus {
     pub fn new(settings: LiveSettings, database_url: &str, db: DatabaseConnection) -> Self {
         let postgres = db.get_database_backend() == DbBackend::Postgres;
-        let capacity = settings.buffer.max(1);
-        let tx = if postgres {
-            broadcast::channel(capacity).0
+        let channels = if postgres {
+            Channels::new(settings.ring)
         } else {
             LOCAL
                 .lock()
                 .expect("live registry")
                 .entry(database_url.to_owned())
-                .or_insert_with(|| broadcast::channel(capacity).0)
+                .or_insert_with(|| Channels::new(settings.ring))
                 .clone()
         };
         let (stop_tx, stop) = watch::channel(());
         Self {
-            tx,
+            channels,
             db,
             postgres,
             listening: OnceCell::new(),
@@ -155,47 +297,74 @@ impl LiveBus {
             stop,
             open: AtomicUsize::new(0),
             per_account: Mutex::default(),
+            counters: LiveCounters::default(),
             settings,
         }
     }
 
-    /// Publishes an event to every replica. `conn` is the writing transaction where there is
-    /// one (PostgreSQL delivers a NOTIFY on commit only); on SQLite the event goes out at once,
+    /// Publishes an event to every replica. On PostgreSQL the kinds the triggers send are not
+    /// sent again (the trigger did, with the commit); an import event goes out as a NOTIFY on
+    /// `conn` (a transaction delivers it at its commit). On SQLite the event goes out at once,
     /// so call this after the commit there.
     pub async fn publish(&self, conn: &impl ConnectionTrait, event: Event) {
-        if self.postgres {
-            let sent = conn
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), event.encode().into()],
-                ))
-                .await;
-            if let Err(e) = sent {
-                tracing::warn!(error = %e, "live event not sent");
-            }
-        } else {
-            // No receiver is not an error: nobody is subscribed.
-            let _ = self.tx.send(event);
+        if !self.postgres {
+            self.deliver_locally(event);
+            return;
+        }
+        if event.kind.sent_by_trigger() {
+            return;
+        }
+        let sent = conn
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), event.encode().into()],
+            ))
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "live event not sent");
         }
     }
 
-    /// The events of this process from now on, for one subscription. Starts the PostgreSQL
-    /// listener on first use.
-    pub async fn subscribe(&self) -> broadcast::Receiver<Event> {
+    /// Hands an event to the subscriptions of this process only (what the listener does with
+    /// each notification, and the SQLite path).
+    pub fn deliver_locally(&self, event: Event) {
+        self.counters.events.fetch_add(1, Ordering::Relaxed);
+        self.channels.send(event);
+    }
+
+    async fn ensure_listening(&self) {
         if self.postgres {
             self.listening
                 .get_or_init(|| async {
                     let pool = self.db.get_postgres_connection_pool().clone();
                     let (ready, listening) = tokio::sync::oneshot::channel();
-                    tokio::spawn(listen(pool, self.tx.clone(), self.stop.clone(), ready));
+                    tokio::spawn(listen(
+                        pool,
+                        self.channels.clone(),
+                        self.stop.clone(),
+                        ready,
+                    ));
                     // The first subscription hears of writes from the moment LISTEN is in
                     // place; it does not wait longer than this for it.
                     let _ = tokio::time::timeout(Duration::from_secs(5), listening).await;
                 })
                 .await;
         }
-        self.tx.subscribe()
+    }
+
+    /// The record and import events of this process from now on, for one subscription.
+    /// Starts the PostgreSQL listener on first use.
+    pub async fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.ensure_listening().await;
+        self.channels.records.subscribe()
+    }
+
+    /// The ids of accounts that changed (or had a session revoked) from now on, for one
+    /// connection.
+    pub async fn account_events(&self) -> broadcast::Receiver<Uuid> {
+        self.ensure_listening().await;
+        self.channels.accounts.subscribe()
     }
 
     /// Open WebSocket connections of this process (for the metrics gauge).
@@ -257,11 +426,11 @@ impl Drop for OpenSlot {
     }
 }
 
-/// The process's LISTEN connection: forwards notifications to the broadcast channel, and
-/// reconnects after a loss (events sent while it is away are lost; see the docs).
+/// The process's LISTEN connection: forwards notifications to the channels, and reconnects
+/// after a loss (events sent while it is away are lost; see the docs).
 async fn listen(
     pool: sea_orm::sqlx::PgPool,
-    tx: broadcast::Sender<Event>,
+    channels: Channels,
     mut stop: watch::Receiver<()>,
     ready: tokio::sync::oneshot::Sender<()>,
 ) {
@@ -295,7 +464,7 @@ async fn listen(
                 n = listener.try_recv() => match n {
                     Ok(Some(n)) => {
                         if let Some(event) = Event::decode(n.payload()) {
-                            let _ = tx.send(event);
+                            channels.send(event);
                         }
                     }
                     // The connection was lost; the next `try_recv` reconnects.
@@ -310,33 +479,49 @@ async fn listen(
     }
 }
 
-/// Events of one kind, as a stream that ends with `Lagged` when the subscription fell more
-/// than the buffer behind (the connection then closes as a slow consumer).
-pub fn events_of(
-    rx: broadcast::Receiver<Event>,
-    kind: Kind,
-) -> impl Stream<Item = Result<Uuid, Lagged>> + Send {
-    futures::stream::unfold(Some(rx), move |rx| async move {
-        let mut rx = rx?;
-        loop {
-            match rx.recv().await {
-                Ok(e) if e.kind == kind => return Some((Ok(e.id), Some(rx))),
-                Ok(_) => continue,
-                Err(broadcast::error::RecvError::Lagged(_)) => return Some((Err(Lagged), None)),
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    })
-    .boxed()
-}
-
 /// A subscription fell too far behind.
 #[derive(Debug, Clone, Copy)]
 pub struct Lagged;
 
-/// The records of `kind` that change from now on, each re-read through the viewer's scope by
-/// `read` (which returns `None` for a record the viewer may not see: nothing is sent then).
-/// Signed-in viewers only.
+/// The next batch of candidate ids of `kind` for `scope`: waits for the first, then takes
+/// what else is already waiting (up to [`BATCH`]), without duplicates. `Err` when the
+/// subscription fell more than the ring behind; `Ok(None)` when the channel closed.
+async fn next_batch(
+    rx: &mut broadcast::Receiver<Arc<Event>>,
+    kind: Kind,
+    scope: &Scope,
+) -> Result<Option<Vec<Uuid>>, Lagged> {
+    use broadcast::error::{RecvError, TryRecvError};
+    let wanted = |e: &Event| e.kind == kind && may_concern(scope, e.route.as_ref());
+    let first = loop {
+        match rx.recv().await {
+            Ok(e) if wanted(&e) => break e.id,
+            Ok(_) => continue,
+            Err(RecvError::Lagged(_)) => return Err(Lagged),
+            Err(RecvError::Closed) => return Ok(None),
+        }
+    };
+    let mut ids = vec![first];
+    let mut seen: HashSet<Uuid> = HashSet::from([first]);
+    while ids.len() < BATCH {
+        match rx.try_recv() {
+            Ok(e) if wanted(&e) => {
+                if seen.insert(e.id) {
+                    ids.push(e.id);
+                }
+            }
+            Ok(_) => continue,
+            Err(TryRecvError::Lagged(_)) => return Err(Lagged),
+            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+        }
+    }
+    Ok(Some(ids))
+}
+
+/// The records of `kind` that change from now on, re-read through the viewer's scope by
+/// `read` in batches (`read` returns the `(id, record)` pairs the viewer may see among the
+/// ids; nothing is sent for the others). Events the pre-filter ([`may_concern`]) rules out
+/// cost no query. Signed-in viewers only.
 pub async fn changes<T, F, Fut>(
     ctx: &async_graphql::Context<'_>,
     kind: Kind,
@@ -344,43 +529,176 @@ pub async fn changes<T, F, Fut>(
 ) -> async_graphql::Result<impl Stream<Item = T> + Send + 'static + use<T, F, Fut>>
 where
     T: Send + 'static,
-    F: Fn(DatabaseConnection, crate::auth::Scope, Uuid) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = crate::error::ApiResult<Option<T>>> + Send + 'static,
+    F: Fn(DatabaseConnection, Scope, Vec<Uuid>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::error::ApiResult<Vec<(Uuid, T)>>> + Send + 'static,
 {
     use crate::graphql::context::{scope, services, viewer};
     viewer(ctx).account()?;
     let s = services(ctx);
+    let bus = s.live.clone();
     let db = s.db.clone();
     let scope = scope(ctx);
     let slow = ctx.data_opt::<ws::SlowConsumer>().cloned();
-    let rx = s.live.subscribe().await;
+    let rx = bus.subscribe().await;
     let read = Arc::new(read);
-    Ok(events_of(rx, kind).filter_map(move |item| {
-        let (db, scope, read, slow) = (db.clone(), scope.clone(), read.clone(), slow.clone());
+    struct State<T> {
+        rx: broadcast::Receiver<Arc<Event>>,
+        ready: VecDeque<T>,
+    }
+    let start = State {
+        rx,
+        ready: VecDeque::new(),
+    };
+    Ok(futures::stream::unfold(Some(start), move |state| {
+        let (bus, db, scope, slow, read) = (
+            bus.clone(),
+            db.clone(),
+            scope.clone(),
+            slow.clone(),
+            read.clone(),
+        );
         async move {
-            match item {
-                Ok(id) => match read(db, scope, id).await {
-                    Ok(found) => found,
-                    Err(e) => {
-                        tracing::warn!(error = ?e, "live event not re-read");
-                        None
+            let mut state = state?;
+            loop {
+                if let Some(item) = state.ready.pop_front() {
+                    return Some((item, Some(state)));
+                }
+                let ids = match next_batch(&mut state.rx, kind, &scope).await {
+                    Ok(Some(ids)) => ids,
+                    Ok(None) => return None,
+                    Err(Lagged) => {
+                        if let Some(slow) = &slow {
+                            slow.signal();
+                        }
+                        return None;
                     }
-                },
-                Err(Lagged) => {
-                    if let Some(slow) = slow {
-                        slow.signal();
+                };
+                bus.counters
+                    .rereads
+                    .fetch_add(ids.len() as u64, Ordering::Relaxed);
+                bus.counters.reread_queries.fetch_add(1, Ordering::Relaxed);
+                match read(db.clone(), scope.clone(), ids.clone()).await {
+                    Ok(mut found) => {
+                        // In the order the events came.
+                        found.sort_by_key(|(id, _)| ids.iter().position(|i| i == id));
+                        state.ready.extend(found.into_iter().map(|(_, t)| t));
                     }
-                    None
+                    Err(e) => tracing::warn!(error = ?e, "live events not re-read"),
                 }
             }
         }
-    }))
+    })
+    .boxed())
 }
 
-/// Publishes `event` from a resolver, after its write committed.
+/// Publishes `event` from a resolver, after its write committed (on PostgreSQL only the kinds
+/// no trigger sends go out; on SQLite the event is routed here, see [`route_of`]).
 pub async fn emit(ctx: &async_graphql::Context<'_>, kind: Kind, id: Uuid) {
     let s = crate::graphql::context::services(ctx);
-    s.live.publish(&s.db, Event::new(kind, id)).await;
+    publish_routed(&s.live, &s.db, kind, id).await;
+}
+
+/// Publishes an event of `kind` for each of `ids` (after their commit), e.g. the matches of a
+/// matching run.
+pub async fn emit_all(ctx: &async_graphql::Context<'_>, kind: Kind, ids: &[Uuid]) {
+    let s = crate::graphql::context::services(ctx);
+    for id in ids {
+        publish_routed(&s.live, &s.db, kind, *id).await;
+    }
+}
+
+async fn publish_routed(bus: &LiveBus, db: &DatabaseConnection, kind: Kind, id: Uuid) {
+    if bus.postgres && kind.sent_by_trigger() {
+        return;
+    }
+    let event = if bus.postgres {
+        Event::new(kind, id)
+    } else {
+        match route_of(db, kind, id).await {
+            Ok(Some(route)) => Event::routed(kind, id, route),
+            Ok(None) => Event::new(kind, id),
+            Err(e) => {
+                tracing::warn!(error = ?e, "live event not routed");
+                Event::new(kind, id)
+            }
+        }
+    };
+    bus.publish(db, event).await;
+}
+
+/// The routing ids of a record, read the way the PostgreSQL trigger computes them (SQLite's
+/// path; `None` for kinds without routing).
+pub async fn route_of(
+    db: &DatabaseConnection,
+    kind: Kind,
+    id: Uuid,
+) -> crate::error::ApiResult<Option<Route>> {
+    use entity::{household, r#match, referral, support_case, visit};
+    let (household_id, agencies) = match kind {
+        Kind::Referral => match referral::Entity::find_by_id(id).one(db).await? {
+            Some(r) => (
+                r.household_id,
+                std::iter::once(r.to_agency_id)
+                    .chain(r.from_agency_id)
+                    .collect(),
+            ),
+            None => return Ok(None),
+        },
+        Kind::Case => match support_case::Entity::find_by_id(id).one(db).await? {
+            Some(c) => {
+                let parties: Vec<(Uuid, Option<Uuid>)> = referral::Entity::find()
+                    .select_only()
+                    .column(referral::Column::ToAgencyId)
+                    .column(referral::Column::FromAgencyId)
+                    .filter(referral::Column::CaseId.eq(id))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                let mut agencies: Vec<Uuid> = c.owner_agency_id.into_iter().collect();
+                for (to, from) in parties {
+                    agencies.extend(std::iter::once(to).chain(from));
+                }
+                agencies.sort();
+                agencies.dedup();
+                (c.household_id, agencies)
+            }
+            None => return Ok(None),
+        },
+        Kind::Visit => match visit::Entity::find_by_id(id).one(db).await? {
+            Some(v) => (v.household_id, Vec::new()),
+            None => return Ok(None),
+        },
+        Kind::Match => match r#match::Entity::find_by_id(id).one(db).await? {
+            Some(m) => (m.household_id, vec![m.delivering_agency_id]),
+            None => return Ok(None),
+        },
+        Kind::Import | Kind::Account => return Ok(None),
+    };
+    let area: Option<String> = household::Entity::find_by_id(household_id)
+        .select_only()
+        .column(household::Column::VillageCode)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(Some(Route { area, agencies }))
+}
+
+/// Tells the open connections of an account on every SQLite server of this process that the
+/// account changed (PostgreSQL: the triggers do, so this does nothing there). Call after the
+/// commit.
+pub fn account_changed_locally(db: &DatabaseConnection, account: Uuid) {
+    if db.get_database_backend() == DbBackend::Postgres {
+        return;
+    }
+    let channels: Vec<Channels> = LOCAL
+        .lock()
+        .expect("live registry")
+        .values()
+        .cloned()
+        .collect();
+    for c in channels {
+        c.send(Event::new(Kind::Account, account));
+    }
 }
 
 #[cfg(test)]
@@ -391,6 +709,50 @@ mod tests {
     fn an_event_round_trips_through_its_payload() {
         let e = Event::new(Kind::Match, Uuid::now_v7());
         assert_eq!(Event::decode(&e.encode()), Some(e));
+        let routed = Event::routed(
+            Kind::Referral,
+            Uuid::now_v7(),
+            Route {
+                area: Some("52010101".into()),
+                agencies: vec![Uuid::now_v7(), Uuid::now_v7()],
+            },
+        );
+        assert_eq!(Event::decode(&routed.encode()), Some(routed));
+        // What the trigger sends for a visit (no agency) and for a household it did not find.
+        let id = Uuid::now_v7();
+        let visit = Event::decode(&format!("visit:{id}:52010101:")).expect("decoded");
+        assert_eq!(visit.route.expect("route").agencies, Vec::<Uuid>::new());
+        let lost = Event::decode(&format!("case:{id}::")).expect("decoded");
+        assert_eq!(lost.route.expect("route").area, None);
         assert_eq!(Event::decode("nope:1"), None);
+        assert_eq!(Event::decode(&format!("case:{id}::not-a-uuid")), None);
+    }
+
+    #[test]
+    fn the_pre_filter_drops_only_what_the_scope_cannot_see() {
+        let ours = Uuid::now_v7();
+        let theirs = Uuid::now_v7();
+        let route = Route {
+            area: Some("52010101".into()),
+            agencies: vec![ours],
+        };
+        let r = Some(&route);
+        assert!(may_concern(&Scope::All, r));
+        assert!(may_concern(&Scope::Areas(vec!["5201".into()]), r));
+        assert!(!may_concern(&Scope::Areas(vec!["50".into()]), r));
+        assert!(may_concern(&Scope::Agency(ours), r));
+        assert!(!may_concern(&Scope::Agency(theirs), r));
+        assert!(!may_concern(&Scope::Aggregates(None), r));
+        assert!(!may_concern(&Scope::Nothing, r));
+        // Unknown routes are candidates for everyone (the re-read decides).
+        assert!(may_concern(&Scope::Agency(theirs), None));
+        let unknown_area = Route {
+            area: None,
+            agencies: vec![],
+        };
+        assert!(may_concern(
+            &Scope::Areas(vec!["50".into()]),
+            Some(&unknown_area)
+        ));
     }
 }

@@ -4,7 +4,8 @@
 //! (`{"Authorization": "Bearer …"}` or `{"token": "…"}`), resolved exactly like the HTTP
 //! `Authorization` header (`auth::service::resolve_viewer`). Close codes: 4400 a first message
 //! other than `connection_init`, 4403 a missing or bad token, 4408 no `connection_init` in
-//! time, 4429 too many connections for the account, 4401 the session was revoked or the token
+//! time, 4429 too many connections for the account, 4401 the session was revoked, the account's
+//! scope changed (re-checked at once on every account event, on any replica) or the token
 //! expired while open, 4413 a slow consumer (the client did not read what it was sent).
 use std::{pin::pin, sync::Arc, time::Duration};
 
@@ -19,7 +20,7 @@ use tokio::sync::Notify;
 
 use super::OpenSlot;
 use crate::{
-    auth::{Viewer, service::resolve_viewer, viewer::RequestInfo},
+    auth::{Scope, Viewer, service::resolve_viewer, viewer::RequestInfo},
     error::ApiError,
     graphql::{http::error_body, loaders},
     startup::AppState,
@@ -167,6 +168,10 @@ async fn run(
         services.settings.dataloader_delay,
     ));
     data.insert(slow.clone());
+    let me = account.id;
+    let scope = Scope::for_viewer(&viewer);
+    // Account events: a change of this account on any replica is re-checked at once.
+    let mut account_events = services.live.account_events().await;
 
     // Client frames go to the protocol engine through a small bounded queue.
     let (mut to_engine, from_client) = mpsc::channel::<String>(16);
@@ -181,51 +186,114 @@ async fn run(
     .connection_data(data);
     let mut engine = pin!(engine);
     let mut expiry = pin!(expiry);
-    let live = &services.live.settings;
+    let live = services.live.settings.clone();
     let mut check = tokio::time::interval(live.session_check);
     check.tick().await;
 
-    loop {
+    // Frames for the client wait in a queue of `APP_LIVE_BUFFER`, written by their own task:
+    // the engine keeps running while the client reads slowly, and a full queue (or a write
+    // waiting longer than the send timeout) closes the connection. Nothing else buffers.
+    let (to_client, mut outgoing) = tokio::sync::mpsc::channel::<String>(live.buffer.max(1));
+    let mut writer_session = session.clone();
+    let writer_slow = slow.clone();
+    let send_timeout = live.send_timeout;
+    let writer = tokio::spawn(async move {
+        while let Some(t) = outgoing.recv().await {
+            match tokio::time::timeout(send_timeout, writer_session.text(t)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return,
+                Err(_) => return writer_slow.signal(),
+            }
+        }
+    });
+    let _writer = AbortOnDrop(writer);
+
+    let end = loop {
         tokio::select! {
             incoming = messages.recv() => match incoming {
                 Some(Ok(Message::Text(t))) => {
                     if to_engine.send(t.to_string()).await.is_err() {
-                        break;
+                        break None;
                     }
                 }
                 Some(Ok(Message::Ping(p))) => {
                     if session.pong(&p).await.is_err() {
-                        break;
+                        break None;
                     }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
                 Some(Ok(_)) => {}
             },
             outgoing = engine.next() => match outgoing {
                 Some(async_graphql::http::WsMessage::Text(t)) => {
-                    match tokio::time::timeout(live.send_timeout, session.text(t)).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(_)) => break,
-                        Err(_) => return close(session, 4413, "slow consumer").await,
+                    match to_client.try_send(t) {
+                        Ok(()) => {}
+                        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                            break Some((4413, "slow consumer".to_owned()));
+                        }
+                        Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => break None,
                     }
                 }
                 Some(async_graphql::http::WsMessage::Close(code, reason)) => {
-                    return close(session, code, &reason).await;
+                    break Some((code, reason));
                 }
-                None => return close(session, 1000, "").await,
+                None => break Some((1000, String::new())),
             },
-            _ = slow.0.notified() => return close(session, 4413, "slow consumer").await,
-            _ = &mut expiry => return close(session, 4401, "the access token expired").await,
-            _ = check.tick() => {
-                match resolve_viewer(&services.db, &services.keys, &token).await {
-                    Ok(_) => {}
-                    Err(ApiError::Unauthenticated(_)) => {
-                        return close(session, 4401, "the session has ended").await;
+            _ = slow.0.notified() => break Some((4413, "slow consumer".to_owned())),
+            _ = &mut expiry => break Some((4401, "the access token expired".to_owned())),
+            changed = account_events.recv() => {
+                let concerns_me = match changed {
+                    Ok(id) => id == me,
+                    // Missed some: re-check, one of them may have been this account.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        account_events = services.live.account_events().await;
+                        false
                     }
-                    // The database is away: keep the connection, check again later.
-                    Err(_) => {}
+                };
+                if concerns_me
+                    && let Some(reason) = recheck(&services, &token, &scope).await
+                {
+                    break Some((4401, reason.to_owned()));
+                }
+            }
+            _ = check.tick() => {
+                if let Some(reason) = recheck(&services, &token, &scope).await {
+                    break Some((4401, reason.to_owned()));
                 }
             }
         }
+    };
+    drop(_writer);
+    if let Some((code, reason)) = end {
+        // The close frame queues behind what the client has not read yet: it waits as long as
+        // a send may, then the connection is dropped without it.
+        let _ = tokio::time::timeout(live.send_timeout, close(session, code, &reason)).await;
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Checks the connection's token again: `Some(reason)` when the connection must close
+/// because the session ended, the account was deactivated, or its role, areas or agency
+/// changed (the scope the connection's subscriptions read with is no longer the account's).
+async fn recheck(
+    services: &crate::state::Services,
+    token: &str,
+    scope: &Scope,
+) -> Option<&'static str> {
+    match resolve_viewer(&services.db, &services.keys, token).await {
+        Ok(v) if Scope::for_viewer(&v) == *scope => None,
+        Ok(_) => Some("the account's access changed; connect again"),
+        Err(ApiError::Unauthenticated(_)) => Some("the session has ended"),
+        // The database is away: keep the connection, check again later.
+        Err(_) => None,
     }
 }

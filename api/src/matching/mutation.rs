@@ -190,6 +190,19 @@ impl MatchingMutation {
             },
         )
         .await?;
+        // SQLite's in-process events (PostgreSQL's triggers sent them with the commit).
+        if sea_orm::ConnectionTrait::get_database_backend(&s.db) != sea_orm::DbBackend::Postgres {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+            let created: Vec<uuid::Uuid> = entity::r#match::Entity::find()
+                .select_only()
+                .column(entity::r#match::Column::Id)
+                .filter(entity::r#match::Column::RunId.eq(run.id))
+                .into_tuple()
+                .all(&s.db)
+                .await
+                .map_err(ApiError::from)?;
+            crate::live::emit_all(ctx, crate::live::Kind::Match, &created).await;
+        }
         Ok(RunMatchingPayload {
             run: MatchingRun(run),
         })

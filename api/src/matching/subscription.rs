@@ -14,12 +14,12 @@ pub struct MatchSubscription;
 impl MatchSubscription {
     /// A match you may see was suggested or moved to another status.
     async fn match_moved(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Match>> {
-        live::changes(ctx, Kind::Match, |db, scope, id| async move {
+        live::changes(ctx, Kind::Match, |db, scope, ids| async move {
             let found = visible_matches(&scope)
-                .filter(entity::r#match::Column::Id.eq(id))
-                .one(&db)
+                .filter(entity::r#match::Column::Id.is_in(ids))
+                .all(&db)
                 .await?;
-            Ok(found.map(Match))
+            Ok(found.into_iter().map(|m| (m.id, Match(m))).collect())
         })
         .await
     }
