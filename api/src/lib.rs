@@ -4,6 +4,7 @@ pub mod agency;
 pub mod area;
 pub mod assessment;
 pub mod audit;
+pub mod capture;
 pub mod auth;
 pub mod case;
 pub mod catalogue;
