@@ -285,6 +285,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let graphiql = settings.limits.introspection;
         let host = settings.host.clone();
+        crate::maintenance::spawn_periodic(db.clone(), settings.ops.clone());
         let state = AppState::new(settings, db)?;
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?
