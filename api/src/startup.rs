@@ -237,9 +237,14 @@ pub fn build_app(
         .route(
             "/graphql",
             web::route().to(|| async {
-                HttpResponse::MethodNotAllowed()
+                let response = HttpResponse::MethodNotAllowed()
                     .insert_header((header::ALLOW, "GET, POST"))
-                    .finish()
+                    .finish();
+                crate::metrics::observe_rejected(
+                    crate::metrics::Rejection::MethodNotAllowed,
+                    response.status().as_u16(),
+                );
+                response
             }),
         )
         .route(
