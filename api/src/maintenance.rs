@@ -100,9 +100,9 @@ pub async fn prune(
         "INSERT INTO change_log_mark (taken_at, xid, seq) \
          SELECT $1, 0, COALESCE(MAX(seq), 0) + 1 FROM change_log"
     };
-    if !batch(db, pg, mark, vec![now.into()], &mut out.skipped)
+    if batch(db, pg, mark, vec![now.into()], &mut out.skipped)
         .await?
-        .is_some()
+        .is_none()
     {
         return Ok(out);
     }
