@@ -181,3 +181,52 @@ impl OpsSettings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ops(vars: &[(&str, &str)]) -> Result<OpsSettings, ConfigError> {
+        let vars: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        OpsSettings::from_lookup(&|name: &str| vars.get(name).cloned(), false)
+    }
+
+    #[test]
+    fn retention_has_documented_defaults_and_refuses_out_of_range_values() {
+        let r = ops(&[]).unwrap().retention;
+        assert_eq!(
+            (
+                r.change_log_days,
+                r.idempotency_key_days,
+                r.persisted_query_days,
+                r.interval,
+                r.batch
+            ),
+            (90, 30, 90, Duration::from_secs(3600), 1000)
+        );
+        let r = ops(&[
+            ("APP_RETAIN_CHANGE_LOG_DAYS", "7"),
+            ("APP_RETAIN_PERSISTED_QUERIES_DAYS", "0"),
+            ("APP_PRUNE_INTERVAL_SECS", "0"),
+        ])
+        .unwrap()
+        .retention;
+        assert_eq!(
+            (r.change_log_days, r.persisted_query_days, r.interval),
+            (7, 0, Duration::ZERO)
+        );
+        for (var, value) in [
+            ("APP_RETAIN_CHANGE_LOG_DAYS", "0"),
+            ("APP_RETAIN_IDEMPOTENCY_KEYS_DAYS", "0"),
+            ("APP_RETAIN_CHANGE_LOG_DAYS", "ninety"),
+            ("APP_PRUNE_BATCH", "0"),
+            ("APP_PRUNE_BATCH", "1000000"),
+        ] {
+            let err = ops(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{var}={value}");
+        }
+    }
+}
