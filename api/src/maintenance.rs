@@ -163,7 +163,10 @@ pub async fn prune(
             if n > 0 {
                 txn.execute_raw(Statement::from_sql_and_values(
                     backend,
-                    "UPDATE change_log_horizon SET xid = $1, seq = $2, \
+                    // Never backwards (a longer retention set later uses older marks).
+                    "UPDATE change_log_horizon SET \
+                     xid = CASE WHEN (xid, seq) > ($1, $2) THEN xid ELSE $1 END, \
+                     seq = CASE WHEN (xid, seq) > ($1, $2) THEN seq ELSE $2 END, \
                      generation = generation + 1 WHERE id = 1",
                     [m.xid.into(), m.seq.into()],
                 ))
