@@ -69,6 +69,19 @@ pub enum Command {
         #[command(subcommand)]
         command: PersistedQueryCommand,
     },
+    /// Housekeeping (`docs/operations.md` "Retention").
+    Maintenance {
+        #[command(subcommand)]
+        command: MaintenanceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MaintenanceCommand {
+    /// Run one pruning pass now (what every server does each APP_PRUNE_INTERVAL_SECS): drop
+    /// change-log rows, idempotency keys, request-budget windows and persisted queries past
+    /// their retention; prints what it removed. Safe to run while servers run, and twice.
+    Prune,
 }
 
 #[derive(Subcommand)]
@@ -286,6 +299,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 crate::ops::persisted::store(&db, hash, text).await?;
                 println!("{hash}  {}", file.display());
             }
+        }
+        Command::Maintenance {
+            command: MaintenanceCommand::Prune,
+        } => {
+            let db = db::connect(&settings).await?;
+            db::prepare(&db).await?;
+            let pruned = crate::maintenance::prune(&db, &settings.ops, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("pruning failed: {e:?}"))?;
+            println!("pruned: {pruned}");
         }
         Command::SeedDemo { force } => {
             let db = db::connect(&settings).await?;

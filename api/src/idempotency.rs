@@ -36,6 +36,24 @@ impl IdemKey {
     }
 }
 
+impl IdemKey {
+    /// Includes the client's capture time in the request hash: a retry sends the same
+    /// `capturedAt` as the first attempt and replays; the same key with another `capturedAt` is
+    /// another capture, so CONFLICT. Without one, the hash is what it was before `capturedAt`
+    /// existed (keys stored by older clients still replay).
+    pub fn captured(mut self, at: Option<chrono::DateTime<Utc>>) -> Self {
+        if let Some(at) = at {
+            self.request_hash = hash_input(&(self.request_hash.as_str(), at.timestamp_micros()));
+        }
+        self
+    }
+}
+
+/// [`IdemKey::captured`] on an optional key.
+pub fn with_capture(key: Option<IdemKey>, at: Option<chrono::DateTime<Utc>>) -> Option<IdemKey> {
+    key.map(|k| k.captured(at))
+}
+
 pub fn hash_input(input: &impl Serialize) -> String {
     let json = serde_json::to_vec(input).unwrap_or_default();
     Sha256::digest(json)

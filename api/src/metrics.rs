@@ -32,6 +32,7 @@ struct Metrics {
     pool: IntGaugeVec,
     batches: HistogramVec,
     subscriptions: IntGauge,
+    rejected: IntCounterVec,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -78,8 +79,17 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Open subscription WebSocket connections",
     )
     .expect("valid metric");
+    let rejected = IntCounterVec::new(
+        Opts::new(
+            "http_requests_rejected_total",
+            "Requests to /graphql refused before GraphQL parsed them, by reason and HTTP status",
+        ),
+        &["reason", "status"],
+    )
+    .expect("valid metric");
     for collector in [
         Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+        Box::new(rejected.clone()),
         Box::new(latency.clone()),
         Box::new(pool.clone()),
         Box::new(batches.clone()),
@@ -94,9 +104,47 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         pool,
         batches,
         subscriptions,
+        rejected,
         operations: Mutex::default(),
     }
 });
+
+/// Why a request was refused before GraphQL parsed it (the `reason` label: a fixed set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// 413: the body is over `APP_MAX_BODY_BYTES`.
+    TooLarge,
+    /// 415: a POST that is not `application/json`.
+    UnsupportedMediaType,
+    /// 406: the client accepts neither JSON type.
+    NotAcceptable,
+    /// 405: a method other than GET and POST.
+    MethodNotAllowed,
+    /// 400: the body could not be read, or is not a GraphQL request in JSON (or a GET's
+    /// query string, variables or extensions are not).
+    Malformed,
+}
+
+impl Rejection {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rejection::TooLarge => "too_large",
+            Rejection::UnsupportedMediaType => "unsupported_media_type",
+            Rejection::NotAcceptable => "not_acceptable",
+            Rejection::MethodNotAllowed => "method_not_allowed",
+            Rejection::Malformed => "malformed",
+        }
+    }
+}
+
+/// Counts a request refused before GraphQL parsed it (these are not in
+/// `graphql_requests_total`, which counts requests by operation).
+pub fn observe_rejected(reason: Rejection, status: u16) {
+    METRICS
+        .rejected
+        .with_label_values(&[reason.label(), &status.to_string()])
+        .inc();
+}
 
 /// The gauge of open subscriptions: increment when one starts, decrement when it ends.
 pub fn subscriptions_open() -> &'static IntGauge {

@@ -237,9 +237,14 @@ pub fn build_app(
         .route(
             "/graphql",
             web::route().to(|| async {
-                HttpResponse::MethodNotAllowed()
+                let response = HttpResponse::MethodNotAllowed()
                     .insert_header((header::ALLOW, "GET, POST"))
-                    .finish()
+                    .finish();
+                crate::metrics::observe_rejected(
+                    crate::metrics::Rejection::MethodNotAllowed,
+                    response.status().as_u16(),
+                );
+                response
             }),
         )
         .route(
@@ -285,6 +290,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let graphiql = settings.limits.introspection;
         let host = settings.host.clone();
+        crate::maintenance::spawn_periodic(db.clone(), settings.ops.clone());
         let state = AppState::new(settings, db)?;
         let server = HttpServer::new(move || build_app(state.clone()))
             .listen(listener)?

@@ -18,6 +18,9 @@ pub struct Model {
     pub changed_fields: StringList,
     pub reason: Option<String>,
     pub request_id: Option<String>,
+    /// When the client captured the write on the device, by its clock (not trusted for
+    /// ordering); null when it sent none.
+    pub captured_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ pub mod audit_event;
 pub mod auth_session;
 pub mod case_event;
 pub mod change_log;
+pub mod change_log_horizon;
+pub mod change_log_mark;
 pub mod consent;
 pub mod consent_grant;
 pub mod enterprise;

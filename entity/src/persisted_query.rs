@@ -9,6 +9,9 @@ pub struct Model {
     pub sha256_hash: String,
     pub query: String,
     pub created_at: DateTimeUtc,
+    /// When a replica last served it (at most a day off); pruning drops texts unused for
+    /// `APP_RETAIN_PERSISTED_QUERIES_DAYS`.
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

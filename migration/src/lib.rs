@@ -37,6 +37,7 @@ mod m20261205_000001_create_change_log;
 mod m20261205_000005_create_persisted_query;
 mod m20261205_000006_create_request_budget;
 mod m20261206_000101_create_live_notify;
+mod m20261206_000201_capture_and_housekeeping;
 
 pub struct Migrator;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000005_create_persisted_query::Migration),
             Box::new(m20261205_000006_create_request_budget::Migration),
             Box::new(m20261206_000101_create_live_notify::Migration),
+            Box::new(m20261206_000201_capture_and_housekeeping::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod assessments;
 mod audit;
 mod auth;
 mod authorization_matrix;
+mod capture;
 mod casework;
 mod catalogue;
 mod consent;

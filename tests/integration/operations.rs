@@ -300,3 +300,55 @@ async fn the_budget_costs_one_statement_per_request() {
     without.gql(Some(&b.token), ME, json!({})).await;
     assert_eq!(with.statements(), without.statements() + 1);
 }
+
+/// The value of one sample line of `/metrics` (0 when absent).
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[actix_web::test]
+async fn requests_refused_before_graphql_are_counted_by_reason_and_status() {
+    let app = TestApp::spawn_with(|s| s.limits.max_body_bytes = 1_000).await;
+    let series = [
+        r#"http_requests_rejected_total{reason="too_large",status="413"}"#,
+        r#"http_requests_rejected_total{reason="unsupported_media_type",status="415"}"#,
+        r#"http_requests_rejected_total{reason="malformed",status="400"}"#,
+        r#"http_requests_rejected_total{reason="method_not_allowed",status="405"}"#,
+    ];
+    let (_, before) = metrics(&app, None).await;
+    let post = |content_type: &str, body: Vec<u8>| {
+        test::TestRequest::post()
+            .uri("/graphql")
+            .insert_header(("content-type", content_type.to_string()))
+            .insert_header(("accept", "application/graphql-response+json"))
+            .set_payload(body)
+    };
+    let big = serde_json::to_vec(
+        &json!({ "query": format!("{{ me {{ id }} }} #{}", "x".repeat(2_000)) }),
+    )
+    .unwrap();
+    let (status, _, _) = app.call(post("application/json", big)).await;
+    assert_eq!(status.as_u16(), 413);
+    let (status, _, _) = app
+        .call(post("text/plain", b"{ me { id } }".to_vec()))
+        .await;
+    assert_eq!(status.as_u16(), 415);
+    let (status, _, _) = app
+        .call(post("application/json", b"not json".to_vec()))
+        .await;
+    assert_eq!(status.as_u16(), 400);
+    let (status, _, _) = app.call(test::TestRequest::put().uri("/graphql")).await;
+    assert_eq!(status.as_u16(), 405);
+    let (_, after) = metrics(&app, None).await;
+    for s in series {
+        // Other tests in this process may count some too: at least ours.
+        assert!(
+            sample(&after, s) >= sample(&before, s) + 1.0,
+            "{s}: {} then {}",
+            sample(&before, s),
+            sample(&after, s)
+        );
+    }
+}

@@ -121,6 +121,8 @@ async fn the_entities_match_the_migrated_tables() {
         auth_session,
         case_event,
         change_log,
+        change_log_horizon,
+        change_log_mark,
         consent,
         consent_grant,
         enterprise,

@@ -41,6 +41,10 @@ pub struct CapitalScoresInput {
 pub struct RecordAssessmentInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The household.
     pub household_id: ID,
     /// Date of the assessment (not in the future).
@@ -164,14 +168,23 @@ impl AssessmentMutation {
             activate: input.activate,
         }
         .into_new(household_id, input.client_uuid, "")?;
-        let key = IdemKey::new(
-            Some(account(ctx)?.id),
-            input.client_uuid,
-            "recordAssessment",
-            &json!(new),
+        let key = crate::idempotency::with_capture(
+            IdemKey::new(
+                Some(account(ctx)?.id),
+                input.client_uuid,
+                "recordAssessment",
+                &json!(new),
+            ),
+            input.captured_at,
         );
-        let model =
-            record_assessment(&services(ctx).db, &scope(ctx), &actor(ctx)?, new, key).await?;
+        let model = record_assessment(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?.captured(input.captured_at)?,
+            new,
+            key,
+        )
+        .await?;
         Ok(AssessmentPayload {
             assessment: Assessment(model),
         })

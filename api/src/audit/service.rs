@@ -16,6 +16,8 @@ pub struct Actor {
     pub id: Option<Uuid>,
     pub login: String,
     pub request_id: Option<String>,
+    /// When the client captured the write on the device (`capturedAt`, its clock).
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 impl Actor {
@@ -24,7 +26,16 @@ impl Actor {
             id: Some(viewer.id),
             login: viewer.login.clone(),
             request_id: Some(request_id.to_string()),
+            captured_at: None,
         }
+    }
+
+    /// The same actor for a write the client captured at `at` (its clock): BAD_USER_INPUT on
+    /// `capturedAt` when `at` is implausible (`crate::capture`). Every audit event of the write
+    /// keeps it next to the server's time.
+    pub fn captured(mut self, at: Option<DateTime<Utc>>) -> ApiResult<Self> {
+        self.captured_at = crate::capture::check(at)?;
+        Ok(self)
     }
 
     /// A command run on the server itself (`api account create`, `api import …`).
@@ -33,6 +44,7 @@ impl Actor {
             id: None,
             login: format!("system:{what}"),
             request_id: None,
+            captured_at: None,
         }
     }
 }
@@ -48,6 +60,8 @@ pub struct AuditEntry {
     pub changed_fields: Vec<String>,
     pub reason: Option<String>,
     pub request_id: Option<String>,
+    /// The client's capture time of the write (its clock), if it sent one.
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 impl AuditEntry {
@@ -62,6 +76,7 @@ impl AuditEntry {
             changed_fields: Vec::new(),
             reason: None,
             request_id: actor.request_id.clone(),
+            captured_at: actor.captured_at,
         }
     }
 
@@ -107,6 +122,7 @@ impl AuditEntry {
             changed_fields: Set(StringList(self.changed_fields)),
             reason: Set(self.reason),
             request_id: Set(self.request_id),
+            captured_at: Set(self.captured_at),
         }
     }
 }

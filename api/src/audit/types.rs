@@ -52,6 +52,13 @@ impl AuditEvent {
         self.0.occurred_at
     }
 
+    /// When the client captured the write on the device (`capturedAt` of the input), by the
+    /// client's clock, not trusted for ordering: use `occurredAt` for that. Null when the
+    /// client sent none.
+    async fn captured_at(&self) -> Option<DateTime<Utc>> {
+        self.0.captured_at
+    }
+
     /// The account that acted (null for the system, or a failed sign-in to an unknown login).
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
         let Some(id) = self.0.actor_id else {

@@ -110,6 +110,7 @@ impl AuthService<'_> {
                 changed_fields: Vec::new(),
                 reason: None,
                 request_id: Some(self.request_id.to_string()),
+                captured_at: None,
             },
         )
         .await?;
@@ -223,6 +224,7 @@ impl AuthService<'_> {
                 changed_fields: Vec::new(),
                 reason: None,
                 request_id: Some(self.request_id.to_string()),
+                captured_at: None,
             },
         )
         .await?;
@@ -330,6 +332,7 @@ impl AuthService<'_> {
                 changed_fields: vec!["refreshToken".into()],
                 reason: None,
                 request_id: Some(self.request_id.to_string()),
+                captured_at: None,
             },
         )
         .await?;

@@ -36,6 +36,10 @@ use crate::{
 pub struct OpenCaseInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The household (in your areas).
     pub household_id: ID,
     /// The member the case is mainly about (a current member), if one.
@@ -83,6 +87,10 @@ pub struct UpdateCaseInput {
 pub struct ChangeCasePhaseInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The case.
     pub id: ID,
     /// The version you read (a stale one is CONFLICT).
@@ -109,6 +117,10 @@ pub struct CasePayload {
 pub struct ReferCaseInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The case (open).
     pub case_id: ID,
     /// The receiving agency (active, covering the household's village).
@@ -133,6 +145,10 @@ pub struct ReferCaseInput {
 pub struct RespondToReferralInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The referral (PENDING, sent to your agency).
     pub id: ID,
     /// Accept or reject.
@@ -146,6 +162,10 @@ pub struct RespondToReferralInput {
 pub struct CompleteReferralInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The referral (ACCEPTED, sent to your agency).
     pub id: ID,
     /// A note on what was done.
@@ -157,6 +177,10 @@ pub struct CompleteReferralInput {
 pub struct RevokeReferralInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The referral (PENDING or ACCEPTED).
     pub id: ID,
     /// Why.
@@ -175,6 +199,10 @@ pub struct ReferralPayload {
 pub struct RecordInterventionInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The ACCEPTED referral it fulfils.
     pub referral_id: Option<ID>,
     /// The match it fulfils (ACCEPTED or later).
@@ -209,6 +237,10 @@ pub struct InterventionPayload {
 pub struct ScheduleVisitInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The household (in your areas).
     pub household_id: ID,
     /// The household's open case it is part of, if any.
@@ -228,6 +260,10 @@ pub struct ScheduleVisitInput {
 pub struct CompleteVisitInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The visit (SCHEDULED).
     pub id: ID,
     /// When it took place.
@@ -247,6 +283,10 @@ pub struct CompleteVisitInput {
 pub struct CloseVisitInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The visit (SCHEDULED).
     pub id: ID,
     /// MISSED or CANCELLED.
@@ -283,14 +323,13 @@ fn change<T, U>(v: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<
 fn key(
     ctx: &Context<'_>,
     client_uuid: Option<Uuid>,
+    captured_at: Option<DateTime<Utc>>,
     operation: &'static str,
     input: serde_json::Value,
 ) -> Result<Option<IdemKey>> {
-    Ok(IdemKey::new(
-        Some(account(ctx)?.id),
-        client_uuid,
-        operation,
-        &input,
+    Ok(crate::idempotency::with_capture(
+        IdemKey::new(Some(account(ctx)?.id), client_uuid, operation, &input),
+        captured_at,
     ))
 }
 
@@ -315,10 +354,23 @@ impl CaseMutation {
             assigned_worker_id: opt_uuid(&input.assigned_worker_id, "Account", "assignedWorkerId")?,
             review_due_on: input.review_due_on,
             summary: input.summary,
-            client_created_at: input.client_created_at,
+            client_created_at: input.client_created_at.or(input.captured_at),
         };
-        let key = key(ctx, input.client_uuid, "openCase", json!(new))?;
-        let model = open_case(&services(ctx).db, &scope(ctx), &actor(ctx)?, new, key).await?;
+        let key = key(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "openCase",
+            json!(new),
+        )?;
+        let model = open_case(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?.captured(input.captured_at)?,
+            new,
+            key,
+        )
+        .await?;
         live::emit(ctx, Kind::Case, model.id).await;
         Ok(CasePayload { case: Case(model) })
     }
@@ -371,10 +423,23 @@ impl CaseMutation {
             to: input.to.into(),
             reason: input.reason,
             outcome: input.outcome.map(Into::into),
-            client_occurred_at: input.client_occurred_at,
+            client_occurred_at: input.client_occurred_at.or(input.captured_at),
         };
-        let key = key(ctx, input.client_uuid, "changeCasePhase", json!(change))?;
-        let model = change_phase(&services(ctx).db, &scope(ctx), &actor(ctx)?, change, key).await?;
+        let key = key(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "changeCasePhase",
+            json!(change),
+        )?;
+        let model = change_phase(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?.captured(input.captured_at)?,
+            change,
+            key,
+        )
+        .await?;
         live::emit(ctx, Kind::Case, model.id).await;
         Ok(CasePayload { case: Case(model) })
     }
@@ -396,15 +461,21 @@ impl CaseMutation {
             reason: input.reason,
             due_on: input.due_on,
             consent_override_reason: input.consent_override_reason,
-            client_created_at: input.client_created_at,
+            client_created_at: input.client_created_at.or(input.captured_at),
         };
-        let key = key(ctx, input.client_uuid, "referCase", json!(new))?;
+        let key = key(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "referCase",
+            json!(new),
+        )?;
         let s = services(ctx);
         let model = refer_case(
             &s.db,
             &scope(ctx),
             viewer(ctx),
-            &actor(ctx)?,
+            &actor(ctx)?.captured(input.captured_at)?,
             s.settings.referral_sla_days,
             new,
             key,
@@ -432,6 +503,7 @@ impl CaseMutation {
         self.move_referral(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "respondToReferral",
             ReferralMove::new(id, action, input.reason),
         )
@@ -448,8 +520,14 @@ impl CaseMutation {
     ) -> Result<ReferralPayload> {
         let id = node::decode_uuid(&input.id, "Referral", "id")?;
         let step = ReferralMove::new(id, ReferralAction::Complete, input.note);
-        self.move_referral(ctx, input.client_uuid, "completeReferral", step)
-            .await
+        self.move_referral(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "completeReferral",
+            step,
+        )
+        .await
     }
 
     /// Withdraws a PENDING or ACCEPTED referral you sent (ADMIN, COORDINATOR in its areas,
@@ -462,8 +540,14 @@ impl CaseMutation {
     ) -> Result<ReferralPayload> {
         let id = node::decode_uuid(&input.id, "Referral", "id")?;
         let step = ReferralMove::new(id, ReferralAction::Revoke, Some(input.reason));
-        self.move_referral(ctx, input.client_uuid, "revokeReferral", step)
-            .await
+        self.move_referral(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "revokeReferral",
+            step,
+        )
+        .await
     }
 
     /// Records what was delivered to a household on an ACCEPTED referral or an accepted
@@ -488,11 +572,23 @@ impl CaseMutation {
                 .transpose()?,
             delivered_on: input.delivered_on,
             notes: input.notes,
-            client_created_at: input.client_created_at,
+            client_created_at: input.client_created_at.or(input.captured_at),
         };
-        let key = key(ctx, input.client_uuid, "recordIntervention", json!(new))?;
-        let model =
-            record_intervention(&services(ctx).db, &scope(ctx), &actor(ctx)?, new, key).await?;
+        let key = key(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "recordIntervention",
+            json!(new),
+        )?;
+        let model = record_intervention(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?.captured(input.captured_at)?,
+            new,
+            key,
+        )
+        .await?;
         Ok(InterventionPayload {
             intervention: Intervention(model),
         })
@@ -512,10 +608,23 @@ impl CaseMutation {
             scheduled_at: input.scheduled_at,
             notes: input.notes,
             client_uuid: input.client_uuid,
-            client_created_at: input.client_created_at,
+            client_created_at: input.client_created_at.or(input.captured_at),
         };
-        let key = key(ctx, input.client_uuid, "scheduleVisit", json!(new))?;
-        let model = schedule_visit(&services(ctx).db, &scope(ctx), &actor(ctx)?, new, key).await?;
+        let key = key(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "scheduleVisit",
+            json!(new),
+        )?;
+        let model = schedule_visit(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?.captured(input.captured_at)?,
+            new,
+            key,
+        )
+        .await?;
         live::emit(ctx, Kind::Visit, model.id).await;
         visit_payload(ctx, model).await
     }
@@ -541,10 +650,23 @@ impl CaseMutation {
             lat: input.location.map(|l| l.lat),
             lng: input.location.map(|l| l.lng),
             assessment,
-            client_updated_at: input.client_updated_at,
+            client_updated_at: input.client_updated_at.or(input.captured_at),
         };
-        let key = key(ctx, input.client_uuid, "completeVisit", json!(done))?;
-        let model = complete_visit(&services(ctx).db, &scope(ctx), &actor(ctx)?, done, key).await?;
+        let key = key(
+            ctx,
+            input.client_uuid,
+            input.captured_at,
+            "completeVisit",
+            json!(done),
+        )?;
+        let model = complete_visit(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?.captured(input.captured_at)?,
+            done,
+            key,
+        )
+        .await?;
         live::emit(ctx, Kind::Visit, model.id).await;
         visit_payload(ctx, model).await
     }
@@ -560,13 +682,14 @@ impl CaseMutation {
         let key = key(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "closeVisit",
             json!({ "id": id, "status": format!("{:?}", input.status), "notes": input.notes }),
         )?;
         let model = close_visit(
             &services(ctx).db,
             &scope(ctx),
-            &actor(ctx)?,
+            &actor(ctx)?.captured(input.captured_at)?,
             id,
             input.status.into(),
             input.notes,
@@ -583,11 +706,19 @@ impl CaseMutation {
         &self,
         ctx: &Context<'_>,
         client_uuid: Option<Uuid>,
+        captured_at: Option<DateTime<Utc>>,
         operation: &'static str,
         step: ReferralMove,
     ) -> Result<ReferralPayload> {
-        let key = key(ctx, client_uuid, operation, json!(step))?;
-        let model = move_referral(&services(ctx).db, &scope(ctx), &actor(ctx)?, step, key).await?;
+        let key = key(ctx, client_uuid, captured_at, operation, json!(step))?;
+        let model = move_referral(
+            &services(ctx).db,
+            &scope(ctx),
+            &actor(ctx)?.captured(captured_at)?,
+            step,
+            key,
+        )
+        .await?;
         live::emit(ctx, Kind::Referral, model.id).await;
         Ok(ReferralPayload {
             referral: Referral(model),

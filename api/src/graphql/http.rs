@@ -119,6 +119,12 @@ async fn read_body(
     Ok(body.freeze())
 }
 
+/// `response`, counted in `/metrics` as refused before GraphQL parsed it.
+fn rejected(reason: metrics::Rejection, response: HttpResponse) -> HttpResponse {
+    metrics::observe_rejected(reason, response.status().as_u16());
+    response
+}
+
 /// The media type to answer with, or None when the client accepts neither JSON type.
 fn negotiate(req: &HttpRequest) -> Option<&'static str> {
     let Some(accept) = req
@@ -150,7 +156,10 @@ pub async fn post(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let Some(media) = negotiate(&req) else {
-        return HttpResponse::NotAcceptable().finish();
+        return rejected(
+            metrics::Rejection::NotAcceptable,
+            HttpResponse::NotAcceptable().finish(),
+        );
     };
     let content_type = req
         .headers()
@@ -164,24 +173,37 @@ pub async fn post(
         .trim()
         .to_ascii_lowercase();
     if essence != JSON {
-        return reply(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            media,
-            &error_body(BAD_USER_INPUT, "send the request as application/json"),
+        return rejected(
+            metrics::Rejection::UnsupportedMediaType,
+            reply(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                media,
+                &error_body(BAD_USER_INPUT, "send the request as application/json"),
+            ),
         );
     }
     let limit = state.services.settings.limits.max_body_bytes;
     let body = match read_body(&req, payload, limit, media).await {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => {
+            let reason = if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                metrics::Rejection::TooLarge
+            } else {
+                metrics::Rejection::Malformed
+            };
+            return rejected(reason, response);
+        }
     };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(_) => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                media,
-                &error_body(PARSE_FAILED, "the body is not a GraphQL request in JSON"),
+            return rejected(
+                metrics::Rejection::Malformed,
+                reply(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    &error_body(PARSE_FAILED, "the body is not a GraphQL request in JSON"),
+                ),
             );
         }
     };
@@ -200,15 +222,21 @@ pub struct GetParams {
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(media) = negotiate(&req) else {
-        return HttpResponse::NotAcceptable().finish();
+        return rejected(
+            metrics::Rejection::NotAcceptable,
+            HttpResponse::NotAcceptable().finish(),
+        );
     };
     let params = match web::Query::<GetParams>::from_query(req.query_string()) {
         Ok(p) => p.into_inner(),
         Err(_) => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                media,
-                &error_body(PARSE_FAILED, "bad query string"),
+            return rejected(
+                metrics::Rejection::Malformed,
+                reply(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    &error_body(PARSE_FAILED, "bad query string"),
+                ),
             );
         }
     };
@@ -220,10 +248,13 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         match serde_json::from_str(&vars) {
             Ok(v) => request = request.variables(v),
             Err(_) => {
-                return reply(
-                    StatusCode::BAD_REQUEST,
-                    media,
-                    &error_body(PARSE_FAILED, "variables is not a JSON object"),
+                return rejected(
+                    metrics::Rejection::Malformed,
+                    reply(
+                        StatusCode::BAD_REQUEST,
+                        media,
+                        &error_body(PARSE_FAILED, "variables is not a JSON object"),
+                    ),
                 );
             }
         }
@@ -232,10 +263,13 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         match serde_json::from_str(&extensions) {
             Ok(e) => request.extensions = e,
             Err(_) => {
-                return reply(
-                    StatusCode::BAD_REQUEST,
-                    media,
-                    &error_body(PARSE_FAILED, "extensions is not a JSON object"),
+                return rejected(
+                    metrics::Rejection::Malformed,
+                    reply(
+                        StatusCode::BAD_REQUEST,
+                        media,
+                        &error_body(PARSE_FAILED, "extensions is not a JSON object"),
+                    ),
                 );
             }
         }

@@ -106,6 +106,10 @@ pub struct NewMemberInput {
 pub struct RegisterHouseholdInput {
     /// Retry key from the client: the same key and input return the first result.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// DOPA code of the village (8 digits), inside your areas.
     pub village_code: String,
     /// House number.
@@ -141,6 +145,10 @@ pub struct RegisterHouseholdPayload {
 pub struct UpdateHouseholdInput {
     /// Retry key from the client.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The household.
     pub household_id: ID,
     /// The `version` you read.
@@ -182,6 +190,10 @@ pub struct TransitionEvidenceInput {
 pub struct TransitionHouseholdInput {
     /// Retry key from the client.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The household.
     pub household_id: ID,
     /// The `version` you read.
@@ -199,6 +211,10 @@ pub struct TransitionHouseholdInput {
 pub struct AddMemberInput {
     /// Retry key from the client.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The household.
     pub household_id: ID,
     /// The household's `version` you read.
@@ -223,6 +239,10 @@ pub struct MembershipPayload {
 pub struct UpdatePersonInput {
     /// Retry key from the client.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The person.
     pub person_id: ID,
     /// The `version` you read.
@@ -245,6 +265,10 @@ pub struct PersonPayload {
 pub struct EndMembershipInput {
     /// Retry key from the client.
     pub client_uuid: Option<Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The membership.
     pub membership_id: ID,
     /// The household's `version` you read.
@@ -305,14 +329,13 @@ pub struct PotentialDuplicatePayload {
 fn idem(
     ctx: &Context<'_>,
     client_uuid: Option<Uuid>,
+    captured_at: Option<DateTime<Utc>>,
     op: &'static str,
     input: serde_json::Value,
 ) -> Result<Option<IdemKey>> {
-    Ok(IdemKey::new(
-        Some(account(ctx)?.id),
-        client_uuid,
-        op,
-        &input,
+    Ok(crate::idempotency::with_capture(
+        IdemKey::new(Some(account(ctx)?.id), client_uuid, op, &input),
+        captured_at,
     ))
 }
 
@@ -349,7 +372,7 @@ impl HouseholdMutation {
                 .into_iter()
                 .map(|e| (e.scheme, e.value))
                 .collect(),
-            client_created_at: input.client_created_at,
+            client_created_at: input.client_created_at.or(input.captured_at),
             members: input
                 .members
                 .into_iter()
@@ -363,11 +386,12 @@ impl HouseholdMutation {
         let key = idem(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "registerHousehold",
             json!(household),
         )?;
         let s = services(ctx);
-        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let (scope, actor) = (scope(ctx), actor(ctx)?.captured(input.captured_at)?);
         let caller = Caller {
             db: &s.db,
             scope: &scope,
@@ -410,15 +434,16 @@ impl HouseholdMutation {
                 async_graphql::MaybeUndefined::Null => Some(None),
                 async_graphql::MaybeUndefined::Value(n) => Some(Some(n)),
             },
-            client_updated_at: input.client_updated_at,
+            client_updated_at: input.client_updated_at.or(input.captured_at),
         };
         let key = idem(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "updateHousehold",
             json!({ "id": id, "version": input.version, "changes": changes }),
         )?;
-        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let (scope, actor) = (scope(ctx), actor(ctx)?.captured(input.captured_at)?);
         let caller = Caller {
             db: &services(ctx).db,
             scope: &scope,
@@ -451,10 +476,11 @@ impl HouseholdMutation {
         let key = idem(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "transitionHousehold",
             json!({ "id": id, "version": input.version, "to": to, "reason": input.reason, "evidence": evidence }),
         )?;
-        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let (scope, actor) = (scope(ctx), actor(ctx)?.captured(input.captured_at)?);
         let caller = Caller {
             db: &services(ctx).db,
             scope: &scope,
@@ -492,11 +518,12 @@ impl HouseholdMutation {
         let key = idem(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "addMember",
             json!({ "id": id, "version": input.version, "role": role, "start": input.start_date, "person": person }),
         )?;
         let s = services(ctx);
-        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let (scope, actor) = (scope(ctx), actor(ctx)?.captured(input.captured_at)?);
         let caller = Caller {
             db: &s.db,
             scope: &scope,
@@ -527,11 +554,12 @@ impl HouseholdMutation {
         let key = idem(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "updatePerson",
             json!({ "id": id, "version": input.version, "person": person }),
         )?;
         let s = services(ctx);
-        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let (scope, actor) = (scope(ctx), actor(ctx)?.captured(input.captured_at)?);
         let caller = Caller {
             db: &s.db,
             scope: &scope,
@@ -541,7 +569,7 @@ impl HouseholdMutation {
             person_id: id,
             version: input.version,
             person,
-            client_updated_at: input.client_updated_at,
+            client_updated_at: input.client_updated_at.or(input.captured_at),
         };
         let model = service::update_person(&caller, &s.pii, update, key).await?;
         Ok(PersonPayload {
@@ -560,10 +588,11 @@ impl HouseholdMutation {
         let key = idem(
             ctx,
             input.client_uuid,
+            input.captured_at,
             "endMembership",
             json!({ "id": id, "version": input.version, "end": input.end_date, "reason": input.reason }),
         )?;
-        let (scope, actor) = (scope(ctx), actor(ctx)?);
+        let (scope, actor) = (scope(ctx), actor(ctx)?.captured(input.captured_at)?);
         let caller = Caller {
             db: &services(ctx).db,
             scope: &scope,

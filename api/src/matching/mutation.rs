@@ -39,6 +39,10 @@ pub struct TransitionMatchInput {
     /// Idempotency key: a retry with the same key returns the match as the first request
     /// left it moved (instead of CONFLICT); the same key with other input is CONFLICT.
     pub client_uuid: Option<uuid::Uuid>,
+    /// When the field worker captured this on the device, by the device's clock (not trusted
+    /// for ordering): kept in the audit event next to the server's time. At most 10 minutes
+    /// ahead of the server's clock and 180 days old; part of the retry key's input.
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Seats of one technology for a run.
@@ -109,19 +113,22 @@ impl MatchingMutation {
             .follow_up_income
             .map(|v| money::satang("followUpIncome", v, money::MONTHLY_INCOME))
             .transpose()?;
-        let key = crate::idempotency::IdemKey::new(
-            Some(account(ctx)?.id),
-            input.client_uuid,
-            "transitionMatch",
-            &serde_json::json!({
-                "id": id, "version": input.version, "to": entity::enums::MatchStatus::from(input.to),
-                "reason": input.reason, "followUp": follow_up,
-            }),
+        let key = crate::idempotency::with_capture(
+            crate::idempotency::IdemKey::new(
+                Some(account(ctx)?.id),
+                input.client_uuid,
+                "transitionMatch",
+                &serde_json::json!({
+                    "id": id, "version": input.version, "to": entity::enums::MatchStatus::from(input.to),
+                    "reason": input.reason, "followUp": follow_up,
+                }),
+            ),
+            input.captured_at,
         );
         let m = transition_match(
             &services(ctx).db,
             &scope(ctx),
-            &actor(ctx)?,
+            &actor(ctx)?.captured(input.captured_at)?,
             id,
             input.version,
             MatchMove {

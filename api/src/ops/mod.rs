@@ -34,6 +34,41 @@ pub struct OpsSettings {
     /// Bearer token `/metrics` asks for (`APP_METRICS_TOKEN`). Unset: `/metrics` is open in
     /// development and absent (404) in production.
     pub metrics_token: Option<SecretString>,
+    /// What pruning keeps and how it runs (`crate::maintenance`).
+    pub retention: Retention,
+}
+
+/// How long housekeeping keeps rows that would otherwise grow forever (docs/operations.md
+/// "Retention"), and how it prunes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    /// Days change-log rows stay (`APP_RETAIN_CHANGE_LOG_DAYS`, default 90): a superseded row
+    /// or the rows of a deleted record older than this are removed; a device that has not
+    /// synced for longer may have to sync again from null.
+    pub change_log_days: u32,
+    /// Days an idempotency key is honoured (`APP_RETAIN_IDEMPOTENCY_KEYS_DAYS`, default 30).
+    pub idempotency_key_days: u32,
+    /// Days a persisted query may go unused before it is dropped
+    /// (`APP_RETAIN_PERSISTED_QUERIES_DAYS`, default 90; 0 keeps them; never in allow-list
+    /// mode).
+    pub persisted_query_days: u32,
+    /// How often each replica runs a pruning pass (`APP_PRUNE_INTERVAL_SECS`, default 3600;
+    /// 0: only `api maintenance prune`).
+    pub interval: Duration,
+    /// Rows one DELETE removes at most (`APP_PRUNE_BATCH`, default 1000).
+    pub batch: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            change_log_days: 90,
+            idempotency_key_days: 30,
+            persisted_query_days: 90,
+            interval: Duration::from_secs(3600),
+            batch: 1000,
+        }
+    }
 }
 
 impl OpsSettings {
@@ -99,12 +134,99 @@ impl OpsSettings {
                 message: "must be at least 16 characters".into(),
             });
         }
+        let d = Retention::default();
+        let days = |var: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
+            let v: u32 = number(get(var), var, default)?;
+            if v < min || v > 36_500 {
+                return Err(ConfigError {
+                    var,
+                    message: format!("must be between {min} and 36500"),
+                });
+            }
+            Ok(v)
+        };
+        let batch: u64 = number(get("APP_PRUNE_BATCH"), "APP_PRUNE_BATCH", d.batch)?;
+        if !(1..=100_000).contains(&batch) {
+            return Err(ConfigError {
+                var: "APP_PRUNE_BATCH",
+                message: "must be between 1 and 100000".into(),
+            });
+        }
+        let retention = Retention {
+            change_log_days: days("APP_RETAIN_CHANGE_LOG_DAYS", d.change_log_days, 1)?,
+            idempotency_key_days: days(
+                "APP_RETAIN_IDEMPOTENCY_KEYS_DAYS",
+                d.idempotency_key_days,
+                1,
+            )?,
+            persisted_query_days: days(
+                "APP_RETAIN_PERSISTED_QUERIES_DAYS",
+                d.persisted_query_days,
+                0,
+            )?,
+            interval: Duration::from_secs(number(
+                get("APP_PRUNE_INTERVAL_SECS"),
+                "APP_PRUNE_INTERVAL_SECS",
+                d.interval.as_secs(),
+            )?),
+            batch,
+        };
         Ok(Self {
+            retention,
             persisted_queries,
             request_budget,
             request_budget_window: Duration::from_secs(window),
             trust_forwarded_for,
             metrics_token: metrics_token.map(SecretString::from),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ops(vars: &[(&str, &str)]) -> Result<OpsSettings, ConfigError> {
+        let vars: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        OpsSettings::from_lookup(&|name: &str| vars.get(name).cloned(), false)
+    }
+
+    #[test]
+    fn retention_has_documented_defaults_and_refuses_out_of_range_values() {
+        let r = ops(&[]).unwrap().retention;
+        assert_eq!(
+            (
+                r.change_log_days,
+                r.idempotency_key_days,
+                r.persisted_query_days,
+                r.interval,
+                r.batch
+            ),
+            (90, 30, 90, Duration::from_secs(3600), 1000)
+        );
+        let r = ops(&[
+            ("APP_RETAIN_CHANGE_LOG_DAYS", "7"),
+            ("APP_RETAIN_PERSISTED_QUERIES_DAYS", "0"),
+            ("APP_PRUNE_INTERVAL_SECS", "0"),
+        ])
+        .unwrap()
+        .retention;
+        assert_eq!(
+            (r.change_log_days, r.persisted_query_days, r.interval),
+            (7, 0, Duration::ZERO)
+        );
+        for (var, value) in [
+            ("APP_RETAIN_CHANGE_LOG_DAYS", "0"),
+            ("APP_RETAIN_IDEMPOTENCY_KEYS_DAYS", "0"),
+            ("APP_RETAIN_CHANGE_LOG_DAYS", "ninety"),
+            ("APP_PRUNE_BATCH", "0"),
+            ("APP_PRUNE_BATCH", "1000000"),
+        ] {
+            let err = ops(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{var}={value}");
+        }
     }
 }

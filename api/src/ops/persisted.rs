@@ -6,9 +6,14 @@
 //! Texts are stored in the database (`persisted_query`), so a hash registered through one
 //! replica is known to every other; each replica keeps a bounded map of the texts it has seen
 //! in front of it (a text never changes under its hash, so the map is never stale).
+//!
+//! `last_used_at` says when a text was last used, at most a day off: a replica writes it when
+//! it first reads the text from the database and then at most once a day per text, so that
+//! pruning (`crate::maintenance`) drops texts nobody used for `APP_RETAIN_PERSISTED_QUERIES_DAYS`.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use sea_orm::{
@@ -42,8 +47,12 @@ fn table() -> Alias {
     Alias::new("persisted_query")
 }
 
-/// Hash → text, with the order of insertion to drop the oldest.
-type Texts = (HashMap<String, Arc<str>>, Vec<String>);
+/// How often a replica records that a text it serves from memory is still used.
+const TOUCH_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Hash → (text, when its use was last recorded), with the order of insertion to drop the
+/// oldest.
+type Texts = (HashMap<String, (Arc<str>, Instant)>, Vec<String>);
 
 #[derive(Default)]
 pub struct PersistedQueries {
@@ -62,20 +71,32 @@ impl PersistedQueries {
                     map.remove(&old);
                 }
             }
-            map.insert(hash.to_string(), text);
+            map.insert(hash.to_string(), (text, Instant::now()));
             order.push(hash.to_string());
         }
     }
 
     /// The text stored under `hash` (lowercase hex), from memory or the database.
     pub async fn get(&self, db: &DatabaseConnection, hash: &str) -> ApiResult<Option<Arc<str>>> {
-        if let Some(text) = self.cache.lock().ok().and_then(|c| c.0.get(hash).cloned()) {
+        let cached = self.cache.lock().ok().and_then(|mut c| {
+            let (text, touched) = c.0.get_mut(hash)?;
+            let stale = touched.elapsed() >= TOUCH_EVERY;
+            if stale {
+                *touched = Instant::now();
+            }
+            Some((text.clone(), stale))
+        });
+        if let Some((text, stale)) = cached {
+            if stale {
+                touch(db, hash).await?;
+            }
             return Ok(Some(text));
         }
         let row = db
             .query_one(
                 &Query::select()
                     .column(Alias::new("query"))
+                    .column(Alias::new("last_used_at"))
                     .from(table())
                     .and_where(Expr::col(Alias::new("sha256_hash")).eq(hash))
                     .to_owned(),
@@ -85,6 +106,15 @@ impl PersistedQueries {
             return Ok(None);
         };
         let text: Arc<str> = row.try_get::<String>("", "query")?.into();
+        let last_used = row
+            .try_get::<Option<chrono::DateTime<chrono::Utc>>>("", "last_used_at")
+            .ok()
+            .flatten();
+        if last_used.is_none_or(|at| {
+            chrono::Utc::now() - at >= chrono::Duration::from_std(TOUCH_EVERY).unwrap_or_default()
+        }) {
+            touch(db, hash).await?;
+        }
         self.remember(hash, text.clone());
         Ok(Some(text))
     }
@@ -106,6 +136,19 @@ impl PersistedQueries {
     }
 }
 
+/// Records that the text under `hash` was used now.
+async fn touch(db: &impl ConnectionTrait, hash: &str) -> ApiResult<()> {
+    db.execute(
+        &Query::update()
+            .table(table())
+            .value(Alias::new("last_used_at"), chrono::Utc::now())
+            .and_where(Expr::col(Alias::new("sha256_hash")).eq(hash))
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
 /// `INSERT … ON CONFLICT DO NOTHING`: a hash always names the same text.
 pub async fn store(db: &impl ConnectionTrait, hash: &str, text: &str) -> ApiResult<()> {
     db.execute(
@@ -115,8 +158,14 @@ pub async fn store(db: &impl ConnectionTrait, hash: &str, text: &str) -> ApiResu
                 Alias::new("sha256_hash"),
                 Alias::new("query"),
                 Alias::new("created_at"),
+                Alias::new("last_used_at"),
             ])
-            .values_panic([hash.into(), text.into(), chrono::Utc::now().into()])
+            .values_panic([
+                hash.into(),
+                text.into(),
+                chrono::Utc::now().into(),
+                chrono::Utc::now().into(),
+            ])
             .on_conflict(
                 OnConflict::column(Alias::new("sha256_hash"))
                     .do_nothing()

@@ -151,16 +151,49 @@ impl SyncQuery {
         types.dedup();
         let scope = scope(ctx);
         let fingerprint = service::fingerprint(&scope, &types);
-        let cursor = match since {
-            Some(raw) => Cursor::decode(&raw, &fingerprint)?,
-            None => Cursor {
-                fingerprint,
-                xid: 0,
-                seq: 0,
-            },
-        };
         let db = &services(ctx).db;
-        let page = service::read_log(db, cursor, &types, first).await?;
+        // Read before the log: a cursor issued with this generation is, if anything, older
+        // than the log it saw (so a later check errs on the safe side).
+        let now = chrono::Utc::now();
+        let horizon = service::Horizon::read(db).await?;
+        let cursor = match since {
+            Some(raw) => {
+                let cursor = Cursor::decode(&raw, &fingerprint)?;
+                cursor.check_horizon(&horizon)?;
+                cursor
+            }
+            None => Cursor::start(fingerprint, &horizon, now),
+        };
+        let mut page = service::read_log(db, cursor.clone(), &types, first).await?;
+        page.cursor.generation = horizon.generation;
+        page.cursor.expiry = (now.timestamp_micros(), Uuid::max());
+        // A partner agency sees a household through a consent that may expire with nothing
+        // written: households whose consent expired since the last page come as changes too
+        // (re-read like the others, so OUT_OF_SCOPE when no other consent covers them).
+        if matches!(scope, crate::auth::Scope::Agency(_)) && types.contains(&Tracked::Household) {
+            // Within the page size: what the log left of it (a full page asks again).
+            let room = first.saturating_sub(page.records.len() as u64);
+            let (expired, position, more) = if room == 0 {
+                (Vec::new(), cursor.expiry, true)
+            } else {
+                service::expired_consents(db, cursor.expiry, now, room).await?
+            };
+            for id in expired {
+                let logged = page
+                    .records
+                    .iter()
+                    .any(|r| r.ty == Tracked::Household && r.id == id);
+                if !logged {
+                    page.records.push(Logged {
+                        ty: Tracked::Household,
+                        id,
+                        deleted: false,
+                    });
+                }
+            }
+            page.cursor.expiry = position;
+            page.has_more |= more;
+        }
         let changes = materialise(db, &scope, page.records).await?;
         Ok(ChangesPage {
             changes,
