@@ -78,8 +78,8 @@ pub async fn flag_similar_batch(
         household != batch[i].household_id && arrival.get(&person).is_none_or(|j| *j < i)
     };
 
-    // Same village, same birth year: (household, person, birth year, name key), by village.
-    let mut by_village: HashMap<String, Vec<(Uuid, Uuid, Option<i32>, String)>> = HashMap::new();
+    // Same village, same birth year, by village.
+    let mut by_village: HashMap<String, Vec<Resident>> = HashMap::new();
     let villages: Vec<&str> = unique(
         batch
             .iter()
@@ -225,6 +225,9 @@ pub async fn flag_similar_batch(
         .collect();
     super::service::insert_chunks::<potential_duplicate::Entity, _>(conn, rows).await
 }
+
+/// A current member of a household in a village: (household, person, birth year, name key).
+type Resident = (Uuid, Uuid, Option<i32>, String);
 
 /// Values that appear in `items`, each once, in first-seen order.
 fn unique<T: Eq + std::hash::Hash + Copy>(items: impl IntoIterator<Item = T>) -> Vec<T> {
