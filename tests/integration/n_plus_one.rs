@@ -131,9 +131,24 @@ async fn households_with_members_persons_and_history_take_the_same_statements_at
         2
     );
     assert_eq!(
+        data50["households"]["edges"][49]["node"]["members"]["nodes"][0]["person"]["givenName"],
+        "คนที่49"
+    );
+    assert_eq!(
         small, large,
         "statements at first:5 = {small}, at first:50 = {large}"
     );
+    // Each member's person is read in the members' own statement: asking for it costs nothing.
+    let without_person = q.replace("person { givenName nationalIdMasked } ", "");
+    assert_ne!(without_person, q);
+    let (no_person, _) = statements_for(
+        &app,
+        &coordinator.token,
+        &without_person,
+        json!({ "n": 50 }),
+    )
+    .await;
+    assert_eq!(no_person, large, "without person {no_person}, with {large}");
 }
 
 #[actix_web::test]

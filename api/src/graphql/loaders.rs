@@ -163,6 +163,29 @@ pub fn for_connection(
 #[macro_export]
 macro_rules! child_page_loader {
     ($key:ident, $count:ident, $entity:ident, $parent:ident, $keycol:ident, $visible:expr) => {
+        $crate::child_page_loader!(
+            $key,
+            $count,
+            $entity,
+            $parent,
+            $keycol,
+            $visible,
+            item: entity::$entity::Model,
+            rows: |_| $crate::graphql::pagination::Alone
+        );
+    };
+    // `rows` is `|scope| ChildRow` (e.g. a `JoinOne` that reads each child's person in the
+    // same statement), `item` what each row of a page holds.
+    (
+        $key:ident,
+        $count:ident,
+        $entity:ident,
+        $parent:ident,
+        $keycol:ident,
+        $visible:expr,
+        item: $item:ty,
+        rows: $rows:expr
+    ) => {
         /// One page of children of a parent.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $key {
@@ -171,7 +194,7 @@ macro_rules! child_page_loader {
         }
 
         impl async_graphql::dataloader::Loader<$key> for $crate::graphql::loaders::DbLoader {
-            type Value = $crate::graphql::pagination::Page<entity::$entity::Model>;
+            type Value = $crate::graphql::pagination::Page<$item>;
             type Error = async_graphql::Error;
 
             async fn load(
@@ -188,13 +211,14 @@ macro_rules! child_page_loader {
                 }
                 let mut out = std::collections::HashMap::new();
                 for (page, parents) in by_page {
-                    let mut pages = $crate::graphql::pagination::fetch_child_pages(
+                    let mut pages = $crate::graphql::pagination::fetch_child_pages_with(
                         &self.db,
                         ($visible)(&self.scope),
                         entity::$entity::Column::$parent,
                         parents.iter().map(|p| sea_orm::Value::from(*p)).collect(),
                         $crate::graphql::pagination::Keyset::uuid(entity::$entity::Column::$keycol),
                         page,
+                        ($rows)(&self.scope),
                     )
                     .await?;
                     for parent in parents {

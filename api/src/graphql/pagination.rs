@@ -10,8 +10,9 @@ use async_graphql::{Context, SimpleObject, dataloader::Loader};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures::future::BoxFuture;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, ModelTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Value,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, WindowStatement},
 };
 use uuid::Uuid;
@@ -269,8 +270,158 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + ModelTrait<Entity = E> + Sized + Send + Sync,
 {
-    if parents.is_empty() {
+    fetch_child_pages_with(db, select, parent, parents, keyset, args, Alone).await
+}
+
+/// What a row of a child page holds: the child alone ([`Alone`]) or with a record it points
+/// at ([`JoinOne`]).
+pub trait ChildRow<E: EntityTrait> {
+    type Item;
+    /// Adds what the row needs to `SELECT numbered.* FROM (…) numbered`.
+    fn shape(self, outer: &mut sea_orm::sea_query::SelectStatement) -> Self;
+    fn read(&self, row: &sea_orm::QueryResult) -> Result<Self::Item, sea_orm::DbErr>;
+    fn child(item: &Self::Item) -> &E::Model;
+}
+
+/// A record read with its parent's statement ([`JoinOne`]), or not read yet (then its loader
+/// reads it when a resolver asks).
+#[derive(Debug, Clone)]
+pub enum Prefetched<T> {
+    NotRead,
+    /// `None`: the viewer may not see it.
+    Read(Option<T>),
+}
+
+/// The child alone.
+pub struct Alone;
+
+impl<E> ChildRow<E> for Alone
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+{
+    type Item = E::Model;
+    fn shape(self, _: &mut sea_orm::sea_query::SelectStatement) -> Self {
+        self
+    }
+    fn read(&self, row: &sea_orm::QueryResult) -> Result<E::Model, sea_orm::DbErr> {
+        E::Model::from_query_result(row, "")
+    }
+    fn child(item: &E::Model) -> &E::Model {
+        item
+    }
+}
+
+/// A record each child points at (a membership's person, a match's technology), read in the
+/// children's own statement: `LEFT JOIN (select) joined ON joined.key = numbered.via`.
+/// `select` is the pointed-at entity's visibility (the one its by-id loader applies), so a
+/// record the viewer may not see comes back as `None`, exactly as the loader would answer.
+pub struct JoinOne<C, F: EntityTrait> {
+    pub via: C,
+    pub select: Option<Select<F>>,
+    pub key: F::Column,
+}
+
+impl<C, F: EntityTrait> JoinOne<C, F> {
+    pub fn new(via: C, select: Select<F>, key: F::Column) -> Self {
+        Self {
+            via,
+            select: Some(select),
+            key,
+        }
+    }
+}
+
+/// Column prefix of the joined record in the result rows.
+const JOINED: &str = "joined_";
+
+impl<E, F> ChildRow<E> for JoinOne<E::Column, F>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+    F: EntityTrait,
+    F::Model: FromQueryResult,
+{
+    type Item = (E::Model, Option<F::Model>);
+
+    fn shape(mut self, outer: &mut sea_orm::sea_query::SelectStatement) -> Self {
+        use sea_orm::{Iterable, sea_query::JoinType};
+        let (numbered, joined) = (Alias::new("numbered"), Alias::new("joined"));
+        for column in F::Column::iter() {
+            outer.expr_as(
+                Expr::col((joined.clone(), column)),
+                Alias::new(format!("{JOINED}{}", column.as_str())),
+            );
+        }
+        if let Some(select) = self.select.take() {
+            outer.join_subquery(
+                JoinType::LeftJoin,
+                select.into_query(),
+                joined.clone(),
+                Expr::col((joined, self.key)).equals((numbered, self.via)),
+            );
+        }
+        self
+    }
+
+    fn read(&self, row: &sea_orm::QueryResult) -> Result<Self::Item, sea_orm::DbErr> {
+        let child = E::Model::from_query_result(row, "")?;
+        // The key is null when the LEFT JOIN found nothing visible; any other failure to read
+        // the joined columns is an error, not a missing record.
+        let key: Option<Uuid> = row.try_get(JOINED, self.key.as_str())?;
+        let target = match key {
+            Some(_) => Some(F::Model::from_query_result(row, JOINED)?),
+            None => None,
+        };
+        Ok((child, target))
+    }
+
+    fn child(item: &Self::Item) -> &E::Model {
+        &item.0
+    }
+}
+
+/// [`fetch_child_pages`] with each row shaped by `rows` (e.g. a [`JoinOne`] record read in
+/// the same statement).
+pub async fn fetch_child_pages_with<E, R>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent: E::Column,
+    parents: Vec<Value>,
+    keyset: Keyset<E::Column>,
+    args: &PageArgs,
+    rows: R,
+) -> ApiResult<HashMap<String, Page<R::Item>>>
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E>,
+    R: ChildRow<E>,
+{
+    let Some(mut outer) = numbered_pages(select, parent, parents, &keyset, args)? else {
         return Ok(HashMap::new());
+    };
+    let rows = rows.shape(&mut outer);
+    let found = db
+        .query_all_raw(db.get_database_backend().build(&outer))
+        .await?;
+    let items = found
+        .iter()
+        .map(|row| rows.read(row))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(group_pages(items, |i| R::child(i).get(parent), args))
+}
+
+/// `SELECT numbered.* FROM (select + ROW_NUMBER() per parent) numbered WHERE page_row <= n`,
+/// or `None` without parents.
+fn numbered_pages<E: EntityTrait>(
+    select: Select<E>,
+    parent: E::Column,
+    parents: Vec<Value>,
+    keyset: &Keyset<E::Column>,
+    args: &PageArgs,
+) -> ApiResult<Option<sea_orm::sea_query::SelectStatement>> {
+    if parents.is_empty() {
+        return Ok(None);
     }
     let (filter, order) = keyset.plan(args)?;
     let mut select = select.filter(parent.is_in(parents));
@@ -285,26 +436,36 @@ where
             .to_owned(),
         Alias::new("page_row"),
     );
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("numbered"))
-        .and_where(Expr::col(Alias::new("page_row")).lte(args.limit as i64 + 1))
-        .order_by(Alias::new("page_row"), Order::Asc)
-        .to_owned();
-    let stmt = db.get_database_backend().build(&outer);
-    let rows = db.query_all_raw(stmt).await?;
-    let mut grouped: HashMap<String, Vec<E::Model>> = HashMap::new();
+    let numbered = Alias::new("numbered");
+    Ok(Some(
+        Query::select()
+            .column((numbered.clone(), Asterisk))
+            .from_subquery(inner, numbered.clone())
+            .and_where(
+                Expr::col((numbered.clone(), Alias::new("page_row"))).lte(args.limit as i64 + 1),
+            )
+            .order_by((numbered, Alias::new("page_row")), Order::Asc)
+            .to_owned(),
+    ))
+}
+
+/// Rows (in page-row order) as one page per parent.
+fn group_pages<M>(
+    rows: Vec<M>,
+    parent_of: impl Fn(&M) -> Value,
+    args: &PageArgs,
+) -> HashMap<String, Page<M>> {
+    let mut grouped: HashMap<String, Vec<M>> = HashMap::new();
     for row in rows {
-        let model = E::Model::from_query_result(&row, "")?;
         grouped
-            .entry(key_string(&model.get(parent)))
+            .entry(key_string(&parent_of(&row)))
             .or_default()
-            .push(model);
+            .push(row);
     }
-    Ok(grouped
+    grouped
         .into_iter()
         .map(|(k, rows)| (k, Page::from_rows(rows, args)))
-        .collect())
+        .collect()
 }
 
 /// Row counts per parent in one `GROUP BY` statement.

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{household_external_id, membership};
+use entity::{household_external_id, membership, person};
 use sea_orm::{
     ColumnTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait},
@@ -13,7 +13,11 @@ use super::service::{
     visible_external_ids, visible_households, visible_memberships, visible_persons,
     visible_status_events,
 };
-use crate::{by_id_loader, child_page_loader, error::ApiError, graphql::loaders::DbLoader};
+use crate::{
+    by_id_loader, child_page_loader,
+    error::ApiError,
+    graphql::{loaders::DbLoader, pagination::JoinOne},
+};
 
 by_id_loader!(HouseholdId, household, visible_households);
 by_id_loader!(PersonId, person, visible_persons);
@@ -51,13 +55,27 @@ impl Loader<ExternalIdsOf> for DbLoader {
     }
 }
 
+/// A page of members with each one's person, read in one statement (the person through
+/// `visible_persons`, as `PersonId` would read it).
+pub type MemberRow = (membership::Model, Option<person::Model>);
+
+fn with_person(scope: &crate::auth::Scope) -> JoinOne<membership::Column, person::Entity> {
+    JoinOne::new(
+        membership::Column::PersonId,
+        visible_persons(scope),
+        person::Column::Id,
+    )
+}
+
 child_page_loader!(
     CurrentMembersOf,
     CurrentMemberCount,
     membership,
     HouseholdId,
     Id,
-    |scope| visible_memberships(scope).filter(membership::Column::EndDate.is_null())
+    |scope| visible_memberships(scope).filter(membership::Column::EndDate.is_null()),
+    item: MemberRow,
+    rows: with_person
 );
 child_page_loader!(
     AllMembersOf,
@@ -65,7 +83,9 @@ child_page_loader!(
     membership,
     HouseholdId,
     Id,
-    visible_memberships
+    visible_memberships,
+    item: MemberRow,
+    rows: with_person
 );
 child_page_loader!(
     StatusHistoryOf,

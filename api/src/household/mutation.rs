@@ -538,7 +538,7 @@ impl HouseholdMutation {
         };
         let model = service::add_member(&caller, &s.pii, new, key).await?;
         Ok(MembershipPayload {
-            membership: Membership(model),
+            membership: Membership::new(model),
         })
     }
 
@@ -606,7 +606,7 @@ impl HouseholdMutation {
         };
         let model = service::end_membership(&caller, end, key).await?;
         Ok(MembershipPayload {
-            membership: Membership(model),
+            membership: Membership::new(model),
         })
     }
 

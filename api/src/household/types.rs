@@ -6,7 +6,8 @@ use entity::{household, household_status_event, membership, person, potential_du
 
 use super::loader::{
     AllMemberCount, AllMembersOf, CurrentMemberCount, CurrentMembersOf, DuplicateId, ExternalIdsOf,
-    HouseholdId, MembershipId, PersonId, StatusEventId, StatusHistoryCount, StatusHistoryOf,
+    HouseholdId, MemberRow, MembershipId, PersonId, StatusEventId, StatusHistoryCount,
+    StatusHistoryOf,
 };
 pub use crate::graphql::schema::Household;
 use crate::{
@@ -17,7 +18,7 @@ use crate::{
     graphql::{
         context::{loader, viewer},
         node,
-        pagination::{PageArgs, TotalCount},
+        pagination::{PageArgs, Prefetched, TotalCount},
     },
     node_by_loader,
 };
@@ -290,7 +291,7 @@ impl HouseholdFields {
             )
         };
         Ok(MembershipConnection::from_page(
-            rows.unwrap_or_default().map(Membership),
+            rows.unwrap_or_default().map(Membership::with_person),
             |m| m.0.id.to_string(),
             total,
         ))
@@ -367,7 +368,7 @@ node_by_loader!(
     Membership,
     "Membership",
     MembershipId,
-    Membership,
+    Membership::new,
     crate::auth::policy::HOUSEHOLD_READERS
 );
 node_by_loader!(
@@ -378,7 +379,19 @@ node_by_loader!(
     crate::auth::policy::HOUSEHOLD_READERS
 );
 
-pub struct Membership(pub membership::Model);
+/// A membership, with its person when the list it came from read it in the same statement.
+pub struct Membership(pub membership::Model, pub Prefetched<person::Model>);
+
+impl Membership {
+    /// A membership whose person is read through the loader when asked for.
+    pub fn new(m: membership::Model) -> Self {
+        Self(m, Prefetched::NotRead)
+    }
+
+    fn with_person((m, p): MemberRow) -> Self {
+        Self(m, Prefetched::Read(p))
+    }
+}
 
 /// A person's membership of a household (not readable by ANALYST). The end reason is null for
 /// a viewer who may not see who the household is.
@@ -411,6 +424,9 @@ impl Membership {
 
     /// The person.
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        if let Prefetched::Read(person) = &self.1 {
+            return Ok(person.clone().map(Person));
+        }
         Ok(loader(ctx)
             .load_one(PersonId(self.0.person_id))
             .await?

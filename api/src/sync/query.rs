@@ -324,7 +324,7 @@ fn change_of(maps: &mut Maps, r: Logged) -> Change {
         Tracked::Membership => maps
             .memberships
             .remove(&r.id)
-            .map(|m| Node::Membership(crate::household::types::Membership(m))),
+            .map(|m| Node::Membership(crate::household::types::Membership::new(m))),
         Tracked::Assessment => maps
             .assessments
             .remove(&r.id)
