@@ -277,7 +277,7 @@ async fn an_agency_inbox_with_households_members_assessments_and_matches_takes_t
         w.refer(&case, w.agency.id).await;
     }
     let q = "query($n: Int!) { referrals(filter: { direction: INBOX }, first: $n) { nodes { household {
-        members { nodes { person { givenName } } } latestAssessment { id } matches { nodes { id } } } } } }";
+        members { nodes { person { givenName } } } latestAssessment { id } matches { nodes { id technology { name } } } } } } }";
     let (small, data3) = statements_for(&w.app, &w.staff.token, q, json!({ "n": 3 })).await;
     let (large, data12) = statements_for(&w.app, &w.staff.token, q, json!({ "n": 12 })).await;
     assert_eq!(data3["referrals"]["nodes"].as_array().unwrap().len(), 3);
@@ -290,6 +290,7 @@ async fn an_agency_inbox_with_households_members_assessments_and_matches_takes_t
                 && r["household"]["matches"]["nodes"]
                     .as_array()
                     .is_some_and(|m| m.len() == 1)
+                && r["household"]["matches"]["nodes"][0]["technology"]["name"] == "Fish feed"
         }),
         "{data12}"
     );
@@ -297,6 +298,13 @@ async fn an_agency_inbox_with_households_members_assessments_and_matches_takes_t
         small, large,
         "statements at first:3 = {small}, at first:12 = {large}"
     );
+    // Each match's technology, and each member's person, come with their own list's
+    // statement: leaving them out saves none.
+    let bare = q
+        .replace(" technology { name }", "")
+        .replace("person { givenName }", "id");
+    let (without, _) = statements_for(&w.app, &w.staff.token, &bare, json!({ "n": 12 })).await;
+    assert_eq!(without, large, "without {without}, with {large}");
 }
 
 /// `count` enterprises in Lampang, each linked to the same `households` new households.

@@ -716,7 +716,7 @@ impl Intervention {
         let Some(id) = self.0.match_id else {
             return Ok(None);
         };
-        Ok(loader(ctx).load_one(MatchId(id)).await?.map(Match))
+        Ok(loader(ctx).load_one(MatchId(id)).await?.map(Match::new))
     }
 
     /// What kind of help.

@@ -65,13 +65,29 @@ impl Loader<MatchEventsOf> for DbLoader {
     }
 }
 
+/// A page of matches with each one's technology, read in one statement (the catalogue as
+/// `TechnologyId` reads it: public to signed-in users).
+pub type MatchRow = (entity::r#match::Model, Option<technology::Model>);
+
+fn with_technology(
+    _: &crate::auth::Scope,
+) -> crate::graphql::pagination::JoinOne<entity::r#match::Column, technology::Entity> {
+    crate::graphql::pagination::JoinOne::new(
+        entity::r#match::Column::TechnologyId,
+        technology::Entity::find(),
+        technology::Column::Id,
+    )
+}
+
 child_page_loader!(
     MatchesOf,
     MatchCount,
     r#match,
     HouseholdId,
     Id,
-    visible_matches
+    visible_matches,
+    item: MatchRow,
+    rows: with_technology
 );
 
 child_page_loader!(
@@ -80,5 +96,7 @@ child_page_loader!(
     r#match,
     RunId,
     Id,
-    visible_matches
+    visible_matches,
+    item: MatchRow,
+    rows: with_technology
 );

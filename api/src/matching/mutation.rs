@@ -98,7 +98,9 @@ impl MatchingMutation {
         let s = services(ctx);
         let m = suggest_match(&s.db, &scope(ctx), &actor(ctx)?, Scoring::of(s), h, t).await?;
         crate::live::emit(ctx, crate::live::Kind::Match, m.id).await;
-        Ok(MatchPayload { r#match: Match(m) })
+        Ok(MatchPayload {
+            r#match: Match::new(m),
+        })
     }
 
     /// Moves a match (COORDINATOR in scope; agency staff for their agency's technologies).
@@ -140,7 +142,9 @@ impl MatchingMutation {
         )
         .await?;
         crate::live::emit(ctx, crate::live::Kind::Match, m.id).await;
-        Ok(MatchPayload { r#match: Match(m) })
+        Ok(MatchPayload {
+            r#match: Match::new(m),
+        })
     }
 
     /// Matches the households of an area to technologies within their seats, maximising the

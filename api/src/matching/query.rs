@@ -141,7 +141,7 @@ impl MatchingQuery {
             select,
             Keyset::uuid(matches::Column::Id),
             &args,
-            Match,
+            Match::new,
             |m| m.0.id.to_string(),
         )
         .await?)

@@ -19,7 +19,7 @@ impl MatchSubscription {
                 .filter(entity::r#match::Column::Id.is_in(ids))
                 .all(&db)
                 .await?;
-            Ok(found.into_iter().map(|m| (m.id, Match(m))).collect())
+            Ok(found.into_iter().map(|m| (m.id, Match::new(m))).collect())
         })
         .await
     }

@@ -1,12 +1,14 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{enums::Reason as StoredReason, r#match as matches, match_event, matching_run};
+use entity::{
+    enums::Reason as StoredReason, r#match as matches, match_event, matching_run, technology,
+};
 
 use crate::{
     auth::policy::identifying,
     catalogue::types::{Service, Technology},
     connection,
-    graphql::pagination::PageArgs,
+    graphql::pagination::{PageArgs, Prefetched},
     graphql::{context::loader, node},
     household::{loader::HouseholdId, types::Household},
 };
@@ -125,7 +127,19 @@ pub struct ServiceRecommendation {
     pub reasons: Vec<Reason>,
 }
 
-pub struct Match(pub matches::Model);
+/// A match, with its technology when the list it came from read it in the same statement.
+pub struct Match(pub matches::Model, pub Prefetched<technology::Model>);
+
+impl Match {
+    /// A match whose technology is read through the loader when asked for.
+    pub fn new(m: matches::Model) -> Self {
+        Self(m, Prefetched::NotRead)
+    }
+
+    fn with_technology((m, t): super::loader::MatchRow) -> Self {
+        Self(m, Prefetched::Read(t))
+    }
+}
 
 /// A household matched to a technology, with its score, reasons and lifecycle.
 #[Object]
@@ -145,6 +159,9 @@ impl Match {
 
     /// The technology.
     async fn technology(&self, ctx: &Context<'_>) -> Result<Option<Technology>> {
+        if let Prefetched::Read(t) = &self.1 {
+            return Ok(t.clone().map(Technology));
+        }
         Ok(loader(ctx)
             .load_one(super::loader::TechnologyId(self.0.technology_id))
             .await?
@@ -310,7 +327,7 @@ impl MatchingRun {
                 page,
             },
             RunMatchCount(self.0.id),
-            Match,
+            Match::with_technology,
             |m| m.0.id.to_string(),
         )
         .await
@@ -347,7 +364,7 @@ impl MatchesOfHousehold {
                 page,
             },
             MatchCount(self.0.id),
-            Match,
+            Match::with_technology,
             |m| m.0.id.to_string(),
         )
         .await
@@ -359,7 +376,7 @@ crate::node_by_loader!(
     Match,
     "Match",
     super::loader::MatchId,
-    Match,
+    Match::new,
     crate::auth::policy::HOUSEHOLD_READERS
 );
 crate::node_by_loader!(

@@ -183,7 +183,7 @@ impl LadderMovement {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(Match)
+            .map(Match::new)
             .collect())
     }
 }

@@ -344,7 +344,7 @@ fn change_of(maps: &mut Maps, r: Logged) -> Change {
         Tracked::Match => maps
             .matches
             .remove(&r.id)
-            .map(|m| Node::Match(crate::matching::types::Match(m))),
+            .map(|m| Node::Match(crate::matching::types::Match::new(m))),
     };
     let tombstone = match (&node, merged_into, r.deleted) {
         (Some(_), _, _) => None,
