@@ -125,6 +125,7 @@ pub struct ServiceRecommendation {
     pub reasons: Vec<Reason>,
 }
 
+#[derive(Clone)]
 pub struct Match(pub matches::Model);
 
 /// A household matched to a technology, with its score, reasons and lifecycle.
