@@ -986,3 +986,53 @@ async fn live_rereads_hold_at_most_their_limit_and_requests_still_get_connection
         0
     );
 }
+
+#[actix_web::test]
+async fn a_subscriber_whose_reread_fails_is_told_to_refetch_and_its_subscription_ends() {
+    use sea_orm::ConnectionTrait;
+    let c = casework().await;
+    let port = serve(&c.app);
+    let mut ws = connect(port, &c.coordinator.token).await;
+    subscribe(&mut ws, "v", VISITS).await;
+    subscribe(&mut ws, "r", REFERRALS).await;
+    let cw = &c;
+    until_heard(&mut ws, |seed| async move {
+        cw.schedule_visit(&cw.household(seed).await, None).await
+    })
+    .await;
+    let fence = c.schedule_visit(&c.household(1).await, None).await;
+    events_until(&mut ws, "visitChanged", &fence).await;
+
+    // The visits cannot be read any more (as if the database failed for this query).
+    c.app
+        .db
+        .execute_unprepared("ALTER TABLE visit RENAME TO visit_away")
+        .await
+        .expect("rename");
+    c.app
+        .state
+        .services
+        .live
+        .deliver_locally(api::live::Event::new(
+            api::live::Kind::Visit,
+            uuid::Uuid::now_v7(),
+        ));
+    // Not a silent gap: an error saying to refetch, then the subscription completes …
+    let got = next(&mut ws).await.expect("a message");
+    assert_eq!(got["type"], "next", "{got}");
+    assert_eq!(got["id"], "v", "{got}");
+    assert_eq!(
+        got["payload"]["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{got}"
+    );
+    let got = next(&mut ws).await.expect("a message");
+    assert_eq!(got, json!({ "id": "v", "type": "complete" }));
+    // … and the connection's other subscriptions go on.
+    let case = c.open_case(&c.household(2).await).await;
+    let referral = c.refer_overriding(&case, c.agency.id).await;
+    let got = next(&mut ws).await.expect("an event");
+    assert_eq!(
+        got["payload"]["data"]["referralChanged"]["id"], referral,
+        "{got}"
+    );
+}

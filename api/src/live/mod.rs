@@ -1047,6 +1047,29 @@ mod tests {
     }
 
     #[test]
+    fn scopes_share_reads_only_when_they_are_the_same_scope() {
+        let a = Scope::Areas(vec!["5201".into(), "50".into()]);
+        let b = Scope::Areas(vec!["50".into(), "5201".into(), "50".into()]);
+        assert_eq!(share_key(&a), share_key(&b));
+        assert_ne!(share_key(&a), share_key(&Scope::Areas(vec!["50".into()])));
+        assert_ne!(share_key(&Scope::All), share_key(&Scope::Aggregates(None)));
+        assert_ne!(
+            share_key(&Scope::Agency(Uuid::now_v7())),
+            share_key(&Scope::Agency(Uuid::now_v7()))
+        );
+    }
+
+    #[test]
+    fn live_rereads_get_a_quarter_of_the_pool_unless_configured() {
+        let mut s = LiveSettings::default();
+        assert_eq!(s.reread_permits(10), 2);
+        assert_eq!(s.reread_permits(40), 10);
+        assert_eq!(s.reread_permits(2), 1);
+        s.reread_connections = Some(3);
+        assert_eq!(s.reread_permits(10), 3);
+    }
+
+    #[test]
     fn the_pre_filter_drops_only_what_the_scope_cannot_see() {
         let ours = Uuid::now_v7();
         let theirs = Uuid::now_v7();
