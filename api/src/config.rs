@@ -494,7 +494,17 @@ fn live<F: Fn(&str) -> Option<String>>(
         ring: env.parse("APP_LIVE_RING", d.ring)?,
         session_check: ms("APP_LIVE_SESSION_CHECK_MS", d.session_check)?,
         send_timeout: ms("APP_LIVE_SEND_TIMEOUT_MS", d.send_timeout)?,
+        reread_connections: match env.get("APP_LIVE_REREAD_CONNECTIONS") {
+            None => None,
+            Some(_) => Some(env.parse("APP_LIVE_REREAD_CONNECTIONS", 0usize)?),
+        },
     };
+    if live.reread_connections == Some(0) {
+        return Err(ConfigError::new(
+            "APP_LIVE_REREAD_CONNECTIONS",
+            "must be positive",
+        ));
+    }
     if live.buffer == 0 {
         return Err(ConfigError::new("APP_LIVE_BUFFER", "must be positive"));
     }

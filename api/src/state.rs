@@ -45,6 +45,7 @@ impl Services {
             settings.live.clone(),
             settings.database_url(),
             db.clone(),
+            settings.database_max_connections,
         ));
         Ok(Self {
             live,

@@ -15,7 +15,7 @@ use tokio_tungstenite::{
 use crate::helpers::{
     TestApp,
     builders::{AgencyBuilder, AssessmentSpec, CaseBuilder, HouseholdBuilder},
-    casework::{agency_client, casework, gid},
+    casework::{agency_client, casework, casework_with, gid, schedule_visit_mutation},
     fixtures::{AccountBuilder, YALA_VILLAGE},
 };
 
@@ -785,4 +785,255 @@ async fn an_agency_hears_of_changes_to_cases_it_holds_a_referral_on_only() {
             break;
         }
     }
+}
+
+/// Every visit event of each socket until the one of `last`.
+async fn visits_until(sockets: &mut [&mut Socket], last: &Value) {
+    for ws in sockets.iter_mut() {
+        events_until(ws, "visitChanged", last).await;
+    }
+}
+
+#[actix_web::test]
+async fn subscribers_of_one_scope_share_one_reread_and_other_scopes_read_their_own() {
+    let c = casework().await;
+    let port = serve(&c.app);
+    // Another coordinator of the same areas (Lampang, 52): the same scope as `c.coordinator`.
+    let twin = c.app.client(Role::Coordinator).await;
+    let yala = AccountBuilder::new(Role::Coordinator)
+        .scopes(&["95"])
+        .create(&c.app)
+        .await;
+    let yala = c.app.client_for(&yala).await;
+    let mut same = Vec::new();
+    for token in [
+        &c.coordinator.token,
+        &c.coordinator.token,
+        &c.coordinator.token,
+        &twin.token,
+    ] {
+        let mut ws = connect(port, token).await;
+        subscribe(&mut ws, "v", VISITS).await;
+        same.push(ws);
+    }
+    let mut admin = connect(port, &c.admin.token).await;
+    subscribe(&mut admin, "v", VISITS).await;
+    let mut yala_ws = connect(port, &yala.token).await;
+    subscribe(&mut yala_ws, "v", VISITS).await;
+
+    // A visit in Yala, scheduled by the admin.
+    let cw = &c;
+    let yala_visit = |seed: u64| async move {
+        let h = HouseholdBuilder::new(seed)
+            .village(YALA_VILLAGE)
+            .create(&cw.app, &cw.admin.token)
+            .await
+            .id;
+        let input = json!({ "householdId": h, "type": "HOME",
+            "scheduledAt": "2026-01-05T09:00:00Z", "notes": "ติดตามผล" });
+        cw.gql(&cw.admin, &schedule_visit_mutation(), json!({ "i": input }))
+            .await
+            .data("/scheduleVisit/visit/id")
+            .clone()
+    };
+
+    // Every subscription is listening (each heard a visit), then all read up to fences.
+    let mut staff: Vec<&mut Socket> = same.iter_mut().chain([&mut admin]).collect();
+    for (k, ws) in staff.iter_mut().enumerate() {
+        let offset = 1000 * (k as u64 + 1);
+        until_heard(ws, |seed| async move {
+            cw.schedule_visit(&cw.household(seed + offset).await, None)
+                .await
+        })
+        .await;
+    }
+    until_heard(&mut yala_ws, |seed| yala_visit(seed + 30_000)).await;
+    let fence = yala_visit(20_001).await;
+    events_until(&mut yala_ws, "visitChanged", &fence).await;
+    events_until(staff[4], "visitChanged", &fence).await;
+    let fence = c.schedule_visit(&c.household(1).await, None).await;
+    visits_until(&mut staff, &fence).await;
+
+    let counters = &c.app.state.services.live.counters;
+    let queries = || {
+        counters
+            .reread_queries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let shared = || {
+        counters
+            .reread_shared
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let (before, shared_before) = (queries(), shared());
+    let visit = c.schedule_visit(&c.household(2).await, None).await;
+    for ws in staff.iter_mut() {
+        let got = next(ws).await.expect("an event");
+        assert_eq!(got["payload"]["data"]["visitChanged"]["id"], visit, "{got}");
+    }
+    // Five subscriptions heard it with two queries: one for the four of the coordinators'
+    // scope (three connections of one account, one of another), one for the admin's. The
+    // Yala coordinator's scope cannot see Lampang: the pre-filter spared it the read.
+    assert_eq!(queries() - before, 2);
+    assert_eq!(shared() - shared_before, 3);
+
+    // An event without routing ids is a candidate for every scope: each scope reads it once,
+    // with its own scope, and the Yala coordinator is sent nothing: its next event is the
+    // next Yala visit.
+    let (_, key) = api::graphql::node::decode(visit.as_str().expect("id")).expect("a global id");
+    let raw: uuid::Uuid = key.parse().expect("a visit id");
+    let before = queries();
+    c.app
+        .state
+        .services
+        .live
+        .deliver_locally(api::live::Event::new(api::live::Kind::Visit, raw));
+    for ws in staff.iter_mut() {
+        let got = next(ws).await.expect("an event");
+        assert_eq!(got["payload"]["data"]["visitChanged"]["id"], visit, "{got}");
+    }
+    let in_yala = yala_visit(20_002).await;
+    let got = next(&mut yala_ws).await.expect("an event");
+    assert_eq!(
+        got["payload"]["data"]["visitChanged"]["id"], in_yala,
+        "the Yala coordinator was sent a Lampang visit: {got}"
+    );
+    let got = next(staff[4]).await.expect("an event");
+    assert_eq!(
+        got["payload"]["data"]["visitChanged"]["id"], in_yala,
+        "{got}"
+    );
+    // The unrouted event: three scopes, three reads (the Lampang coordinators', the admin's,
+    // Yala's); the Yala visit: two (the admin's, Yala's).
+    assert_eq!(queries() - before, 5);
+}
+
+#[actix_web::test]
+async fn live_rereads_hold_at_most_their_limit_and_requests_still_get_connections() {
+    let c = casework_with(|s| s.live.reread_connections = Some(1)).await;
+    let port = serve(&c.app);
+    // Six coordinators of six different scopes (all inside Lampang): nothing to share.
+    let scopes = ["52", "5201", "520101", "5202", "5203", "5204"];
+    let mut sockets = Vec::new();
+    for scope in scopes {
+        let account = AccountBuilder::new(Role::Coordinator)
+            .scopes(&[scope, "52"])
+            .create(&c.app)
+            .await;
+        let client = c.app.client_for(&account).await;
+        for _ in 0..2 {
+            let mut ws = connect(port, &client.token).await;
+            subscribe(&mut ws, "v", VISITS).await;
+            sockets.push(ws);
+        }
+    }
+    let cw = &c;
+    for (k, ws) in sockets.iter_mut().enumerate() {
+        let offset = 1000 * (k as u64 + 1);
+        until_heard(ws, |seed| async move {
+            cw.schedule_visit(&cw.household(seed + offset).await, None)
+                .await
+        })
+        .await;
+    }
+
+    // A flood of events without routing ids (every subscription re-reads them, in batches),
+    // and at the same time ordinary writes and queries. (3,000 events in all: within the
+    // ring, so that no subscription falls behind it even on a slow machine.)
+    let bus = &c.app.state.services.live;
+    let flood = || {
+        for _ in 0..300 {
+            bus.deliver_locally(api::live::Event::new(
+                api::live::Kind::Visit,
+                uuid::Uuid::now_v7(),
+            ));
+        }
+    };
+    let mut written = Vec::new();
+    for seed in 1..=10u64 {
+        flood();
+        let h = c.household(seed).await;
+        written.push(c.schedule_visit(&h, None).await);
+        let read = c
+            .gql(
+                &c.coordinator,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": written.last().unwrap() }),
+            )
+            .await;
+        assert_eq!(read.data("/node/id"), written.last().unwrap());
+    }
+    // Every subscriber still hears every visit …
+    let mut all: Vec<&mut Socket> = sockets.iter_mut().collect();
+    let last = written.last().unwrap().clone();
+    for ws in all.iter_mut() {
+        let heard = events_until(ws, "visitChanged", &last).await;
+        let ids: Vec<Value> = heard.iter().map(|h| h["id"].clone()).collect();
+        for w in &written {
+            assert!(ids.contains(w), "missed {w}: {ids:?}");
+        }
+    }
+    // … and never did live re-reads hold more than one connection at once, though six scopes
+    // re-read concurrently.
+    let counters = &bus.counters;
+    let peak = counters
+        .rereads_running_peak
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(peak, 1);
+    assert_eq!(
+        counters
+            .reread_failures
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn a_subscriber_whose_reread_fails_is_told_to_refetch_and_its_subscription_ends() {
+    use sea_orm::ConnectionTrait;
+    let c = casework().await;
+    let port = serve(&c.app);
+    let mut ws = connect(port, &c.coordinator.token).await;
+    subscribe(&mut ws, "v", VISITS).await;
+    subscribe(&mut ws, "r", REFERRALS).await;
+    let cw = &c;
+    until_heard(&mut ws, |seed| async move {
+        cw.schedule_visit(&cw.household(seed).await, None).await
+    })
+    .await;
+    let fence = c.schedule_visit(&c.household(1).await, None).await;
+    events_until(&mut ws, "visitChanged", &fence).await;
+
+    // The visits cannot be read any more (as if the database failed for this query).
+    c.app
+        .db
+        .execute_unprepared("ALTER TABLE visit RENAME TO visit_away")
+        .await
+        .expect("rename");
+    c.app
+        .state
+        .services
+        .live
+        .deliver_locally(api::live::Event::new(
+            api::live::Kind::Visit,
+            uuid::Uuid::now_v7(),
+        ));
+    // Not a silent gap: an error saying to refetch, then the subscription completes …
+    let got = next(&mut ws).await.expect("a message");
+    assert_eq!(got["type"], "next", "{got}");
+    assert_eq!(got["id"], "v", "{got}");
+    assert_eq!(
+        got["payload"]["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{got}"
+    );
+    let got = next(&mut ws).await.expect("a message");
+    assert_eq!(got, json!({ "id": "v", "type": "complete" }));
+    // … and the connection's other subscriptions go on.
+    let case = c.open_case(&c.household(2).await).await;
+    let referral = c.refer_overriding(&case, c.agency.id).await;
+    let got = next(&mut ws).await.expect("an event");
+    assert_eq!(
+        got["payload"]["data"]["referralChanged"]["id"], referral,
+        "{got}"
+    );
 }

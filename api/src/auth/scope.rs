@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Viewer;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// No row restriction (ADMIN, and commands run on the server itself).
     All,

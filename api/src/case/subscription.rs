@@ -17,7 +17,10 @@ pub struct CaseSubscription;
 impl CaseSubscription {
     /// A referral you may see was created or moved: for partner agency staff, the ones their
     /// agency sent or received; for staff, the ones of households in their areas.
-    async fn referral_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Referral>> {
+    async fn referral_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Result<Referral>>> {
         live::changes(ctx, Kind::Referral, |db, scope, ids| async move {
             let found = visible_referrals(&scope)
                 .filter(entity::referral::Column::Id.is_in(ids))
@@ -29,7 +32,7 @@ impl CaseSubscription {
     }
 
     /// A case you may see was opened or changed.
-    async fn case_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Case>> {
+    async fn case_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Result<Case>>> {
         live::changes(ctx, Kind::Case, |db, scope, ids| async move {
             let found = visible_cases(&scope)
                 .filter(entity::support_case::Column::Id.is_in(ids))
@@ -41,7 +44,7 @@ impl CaseSubscription {
     }
 
     /// A visit you may see was scheduled, completed or closed.
-    async fn visit_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Visit>> {
+    async fn visit_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Result<Visit>>> {
         live::changes(ctx, Kind::Visit, |db, scope, ids| async move {
             let found = visible_visits(&scope)
                 .filter(entity::visit::Column::Id.is_in(ids))

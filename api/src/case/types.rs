@@ -241,6 +241,7 @@ fn overdue(due: Option<NaiveDate>) -> bool {
 }
 
 /// A support case (เคส): the work with one household, from intake to closure.
+#[derive(Clone)]
 pub struct Case(pub support_case::Model);
 
 /// A household's support file: its needs, who owns and works it, where it stands, and the
@@ -491,6 +492,7 @@ impl CaseEvent {
 connection!(CaseEventConnection, CaseEventEdge, CaseEvent, "case events");
 
 /// A referral (การส่งต่อ) of a case's need to a partner agency.
+#[derive(Clone)]
 pub struct Referral(pub referral::Model);
 
 /// A need sent from one agency to another, for a service or a technology. It was allowed by
@@ -790,6 +792,7 @@ node_by_loader!(
 );
 
 /// A follow-up visit.
+#[derive(Clone)]
 pub struct Visit(pub visit::Model);
 
 /// A follow-up with a household by field staff: scheduled, then completed (possibly with a

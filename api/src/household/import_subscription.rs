@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// A household import finished (its totals are in the mutation's answer).
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct ImportFinished {
     /// The account that ran the import: you.
     pub account_id: ID,
@@ -24,9 +24,10 @@ impl HouseholdImportSubscription {
     async fn import_finished(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = ImportFinished>> {
+    ) -> Result<impl Stream<Item = Result<ImportFinished>>> {
         let me = account(ctx)?.id;
-        live::changes(ctx, Kind::Import, move |_db, _scope, ids| async move {
+        // The answer depends on the account, not only the scope: never shared.
+        live::changes_unshared(ctx, Kind::Import, move |_db, _scope, ids| async move {
             Ok(ids
                 .into_iter()
                 .filter(|id| *id == me)

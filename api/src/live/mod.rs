@@ -15,20 +15,24 @@
 pub mod ws;
 
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    any::{Any, TypeId},
+    collections::{HashMap, VecDeque},
     sync::{
         Arc, LazyLock, Mutex,
         atomic::{AtomicU64, AtomicUsize, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use futures::{Stream, StreamExt};
+use futures::{
+    FutureExt, Stream, StreamExt,
+    future::{BoxFuture, Shared},
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, Statement,
 };
-use tokio::sync::{OnceCell, broadcast, watch};
+use tokio::sync::{OnceCell, Semaphore, broadcast, watch};
 use uuid::Uuid;
 
 use crate::auth::Scope;
@@ -38,6 +42,14 @@ pub const CHANNEL: &str = "ppaos_live";
 
 /// Candidate events a subscription re-reads with one query.
 pub const BATCH: usize = 100;
+
+/// How long the answer of a shared re-read stays available to the other subscriptions of the
+/// same scope that have not reached its event yet (from the start of the read).
+pub const SHARE_FOR: Duration = Duration::from_secs(5);
+
+/// Re-reads (one per scope, kind and event occurrence) remembered at most; beyond it a
+/// subscription reads on its own (correct, one more query).
+pub const SHARE_MAX: usize = 65_536;
 
 /// What changed: a kind and an id, and (for records) the ids that say who may be concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +216,19 @@ pub struct LiveSettings {
     /// How long a send to the client may wait before the connection is closed as a slow
     /// consumer (`APP_LIVE_SEND_TIMEOUT_MS`).
     pub send_timeout: Duration,
+    /// Re-reads of live events that may run at once, each holding one pooled database
+    /// connection (`APP_LIVE_REREAD_CONNECTIONS`); `None`: a quarter of
+    /// `APP_DATABASE_MAX_CONNECTIONS`, at least 1. The rest of the pool stays for requests.
+    pub reread_connections: Option<usize>,
+}
+
+impl LiveSettings {
+    /// The re-reads that may run at once with a pool of `pool` connections.
+    pub fn reread_permits(&self, pool: u32) -> usize {
+        self.reread_connections
+            .unwrap_or((pool as usize) / 4)
+            .max(1)
+    }
 }
 
 impl Default for LiveSettings {
@@ -215,16 +240,27 @@ impl Default for LiveSettings {
             ring: 16_384,
             session_check: Duration::from_secs(30),
             send_timeout: Duration::from_secs(10),
+            reread_connections: None,
         }
     }
+}
+
+/// One event as the subscriptions of a process receive it: numbered, so that the subscriptions
+/// that re-read the same occurrence can share the read.
+#[derive(Debug)]
+pub struct Occurrence {
+    /// Unique among the occurrences of the channel (increasing).
+    pub seq: u64,
+    pub event: Event,
 }
 
 /// The two channels of a process: record and import events, and account events (few, read by
 /// every connection).
 #[derive(Clone)]
 struct Channels {
-    records: broadcast::Sender<Arc<Event>>,
+    records: broadcast::Sender<Arc<Occurrence>>,
     accounts: broadcast::Sender<Uuid>,
+    seq: Arc<AtomicU64>,
 }
 
 impl Channels {
@@ -232,6 +268,7 @@ impl Channels {
         Self {
             records: broadcast::channel(ring.max(1)).0,
             accounts: broadcast::channel(1024).0,
+            seq: Arc::default(),
         }
     }
 
@@ -240,7 +277,8 @@ impl Channels {
         if event.kind == Kind::Account {
             let _ = self.accounts.send(event.id);
         } else {
-            let _ = self.records.send(Arc::new(event));
+            let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+            let _ = self.records.send(Arc::new(Occurrence { seq, event }));
         }
     }
 }
@@ -253,10 +291,20 @@ static LOCAL: LazyLock<Mutex<HashMap<String, Channels>>> = LazyLock::new(Default
 pub struct LiveCounters {
     /// Events handed to this process's subscriptions.
     pub events: AtomicU64,
-    /// Record ids re-read by subscriptions (after the pre-filter).
+    /// Record ids re-read (after the pre-filter; an id re-read once for several subscriptions
+    /// of one scope counts once).
     pub rereads: AtomicU64,
     /// Queries those re-reads took (one per batch).
     pub reread_queries: AtomicU64,
+    /// Record ids a subscription took from a re-read another subscription of the same scope
+    /// made (or was making) for the same event: no query of its own.
+    pub reread_shared: AtomicU64,
+    /// Re-reads that failed (their subscriptions were told and ended, see the docs).
+    pub reread_failures: AtomicU64,
+    /// Re-reads holding a database connection right now, and the most there ever were at once
+    /// (never more than the `APP_LIVE_REREAD_CONNECTIONS` limit).
+    pub rereads_running: AtomicUsize,
+    pub rereads_running_peak: AtomicUsize,
 }
 
 /// This process's end of the event channel, and its count of open connections.
@@ -272,10 +320,18 @@ pub struct LiveBus {
     per_account: Mutex<HashMap<Uuid, usize>>,
     pub counters: LiveCounters,
     pub settings: LiveSettings,
+    reads: Reads,
 }
 
 impl LiveBus {
-    pub fn new(settings: LiveSettings, database_url: &str, db: DatabaseConnection) -> Self {
+    /// `pool`: the size of `db`'s connection pool (`APP_DATABASE_MAX_CONNECTIONS`), of which
+    /// live re-reads may hold [`LiveSettings::reread_permits`] at once.
+    pub fn new(
+        settings: LiveSettings,
+        database_url: &str,
+        db: DatabaseConnection,
+        pool: u32,
+    ) -> Self {
         let postgres = db.get_database_backend() == DbBackend::Postgres;
         let channels = if postgres {
             Channels::new(settings.ring)
@@ -298,6 +354,7 @@ impl LiveBus {
             open: AtomicUsize::new(0),
             per_account: Mutex::default(),
             counters: LiveCounters::default(),
+            reads: Reads::new(settings.reread_permits(pool)),
             settings,
         }
     }
@@ -355,7 +412,7 @@ impl LiveBus {
 
     /// The record and import events of this process from now on, for one subscription.
     /// Starts the PostgreSQL listener on first use.
-    pub async fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    pub async fn subscribe(&self) -> broadcast::Receiver<Arc<Occurrence>> {
         self.ensure_listening().await;
         self.channels.records.subscribe()
     }
@@ -483,52 +540,313 @@ async fn listen(
 #[derive(Debug, Clone, Copy)]
 pub struct Lagged;
 
-/// The next batch of candidate ids of `kind` for `scope`: waits for the first, then takes
-/// what else is already waiting (up to [`BATCH`]), without duplicates. `Err` when the
-/// subscription fell more than the ring behind; `Ok(None)` when the channel closed.
+/// The next batch of candidate events of `kind` for `scope`: waits for the first, then takes
+/// what else is already waiting (up to [`BATCH`]), one entry per id (with the latest
+/// occurrence of it), in the order the ids first came. `Err` when the subscription fell more
+/// than the ring behind; `Ok(None)` when the channel closed.
 async fn next_batch(
-    rx: &mut broadcast::Receiver<Arc<Event>>,
+    rx: &mut broadcast::Receiver<Arc<Occurrence>>,
     kind: Kind,
     scope: &Scope,
-) -> Result<Option<Vec<Uuid>>, Lagged> {
+) -> Result<Option<Vec<(u64, Uuid)>>, Lagged> {
     use broadcast::error::{RecvError, TryRecvError};
-    let wanted = |e: &Event| e.kind == kind && may_concern(scope, e.route.as_ref());
+    let wanted =
+        |o: &Occurrence| o.event.kind == kind && may_concern(scope, o.event.route.as_ref());
     let first = loop {
         match rx.recv().await {
-            Ok(e) if wanted(&e) => break e.id,
+            Ok(o) if wanted(&o) => break (o.seq, o.event.id),
             Ok(_) => continue,
             Err(RecvError::Lagged(_)) => return Err(Lagged),
             Err(RecvError::Closed) => return Ok(None),
         }
     };
-    let mut ids = vec![first];
-    let mut seen: HashSet<Uuid> = HashSet::from([first]);
-    while ids.len() < BATCH {
+    let mut batch = vec![first];
+    let mut index: HashMap<Uuid, usize> = HashMap::from([(first.1, 0)]);
+    while batch.len() < BATCH {
         match rx.try_recv() {
-            Ok(e) if wanted(&e) => {
-                if seen.insert(e.id) {
-                    ids.push(e.id);
+            Ok(o) if wanted(&o) => match index.get(&o.event.id) {
+                Some(&i) => batch[i].0 = o.seq,
+                None => {
+                    index.insert(o.event.id, batch.len());
+                    batch.push((o.seq, o.event.id));
                 }
-            }
+            },
             Ok(_) => continue,
             Err(TryRecvError::Lagged(_)) => return Err(Lagged),
             Err(TryRecvError::Empty | TryRecvError::Closed) => break,
         }
     }
-    Ok(Some(ids))
+    Ok(Some(batch))
+}
+
+/// A re-read failed (the database could not answer): its subscriptions are told and end.
+#[derive(Debug, Clone, Copy)]
+struct ReadFailed;
+
+/// The answer of one re-read: `Arc<HashMap<Uuid, T>>`, the records the scope may see among
+/// the ids read.
+type Found = Arc<dyn Any + Send + Sync>;
+
+/// A re-read in flight or done, awaited by every subscription that needs it.
+type SharedRead = Shared<BoxFuture<'static, Result<Found, ReadFailed>>>;
+
+/// What a re-read answers for: the same scope (canonical), kind, record type and occurrence
+/// always get the same records, so they share one read. Never shared across scopes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ReadKey {
+    scope: Arc<Scope>,
+    kind: Kind,
+    ty: TypeId,
+    seq: u64,
+}
+
+/// The canonical form of a scope for sharing: the same set of area prefixes in any order is
+/// the same scope.
+fn share_key(scope: &Scope) -> Scope {
+    let sorted = |v: &Vec<String>| {
+        let mut v = v.clone();
+        v.sort();
+        v.dedup();
+        v
+    };
+    match scope {
+        Scope::Areas(v) => Scope::Areas(sorted(v)),
+        Scope::Aggregates(Some(v)) => Scope::Aggregates(Some(sorted(v))),
+        other => other.clone(),
+    }
+}
+
+/// The shared re-reads of a process and the bound on the connections they hold.
+struct Reads {
+    recent: Mutex<RecentReads>,
+    permits: Arc<Semaphore>,
+}
+
+#[derive(Default)]
+struct RecentReads {
+    entries: HashMap<ReadKey, SharedRead>,
+    /// Keys by start time, oldest first (for expiry).
+    order: VecDeque<(Instant, ReadKey)>,
+}
+
+impl RecentReads {
+    fn prune(&mut self, now: Instant) {
+        while let Some((started, _)) = self.order.front() {
+            if now.duration_since(*started) < SHARE_FOR && self.entries.len() < SHARE_MAX {
+                break;
+            }
+            if let Some((_, key)) = self.order.pop_front() {
+                self.entries.remove(&key);
+            }
+        }
+    }
+}
+
+impl Reads {
+    fn new(permits: usize) -> Self {
+        Self {
+            recent: Mutex::default(),
+            permits: Arc::new(Semaphore::new(permits.max(1))),
+        }
+    }
+}
+
+/// Re-reads `batch` for one subscription of `scope`: takes what another subscription of the
+/// same scope read (or is reading) for the same occurrences, reads the rest in one query
+/// (shared in turn with the others), and returns the records the scope may see in the order of
+/// the batch. With `share` false nothing is shared (reads that depend on more than the scope).
+#[allow(clippy::too_many_arguments)]
+async fn reread<T, F, Fut>(
+    bus: &Arc<LiveBus>,
+    db: &DatabaseConnection,
+    scope: &Scope,
+    key: &Arc<Scope>,
+    kind: Kind,
+    share: bool,
+    read: &Arc<F>,
+    batch: Vec<(u64, Uuid)>,
+) -> Result<Vec<T>, ReadFailed>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(DatabaseConnection, Scope, Vec<Uuid>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::error::ApiResult<Vec<(Uuid, T)>>> + Send + 'static,
+{
+    let key_of = |seq: u64| ReadKey {
+        scope: key.clone(),
+        kind,
+        ty: TypeId::of::<T>(),
+        seq,
+    };
+    // For each entry of the batch, the index of the read that answers it.
+    let mut reads: Vec<SharedRead> = Vec::new();
+    let mut answered_by: Vec<usize> = Vec::with_capacity(batch.len());
+    let mut mine: Vec<usize> = Vec::new();
+    {
+        let mut recent = bus.reads.recent.lock().expect("live reads");
+        if share {
+            recent.prune(Instant::now());
+        }
+        for (i, (seq, _)) in batch.iter().enumerate() {
+            let theirs = if share {
+                recent.entries.get(&key_of(*seq))
+            } else {
+                None
+            };
+            match theirs {
+                Some(r) => {
+                    let at = match reads.iter().position(|x| x.ptr_eq(r)) {
+                        Some(at) => at,
+                        None => {
+                            reads.push(r.clone());
+                            reads.len() - 1
+                        }
+                    };
+                    answered_by.push(at);
+                }
+                None => {
+                    answered_by.push(usize::MAX);
+                    mine.push(i);
+                }
+            }
+        }
+        let shared = (batch.len() - mine.len()) as u64;
+        bus.counters
+            .reread_shared
+            .fetch_add(shared, Ordering::Relaxed);
+        if !mine.is_empty() {
+            let ids: Vec<Uuid> = mine.iter().map(|&i| batch[i].1).collect();
+            let task = tokio::spawn(read_once(
+                bus.clone(),
+                db.clone(),
+                scope.clone(),
+                read.clone(),
+                ids,
+            ));
+            let r: SharedRead = async move { task.await.unwrap_or(Err(ReadFailed)) }
+                .boxed()
+                .shared();
+            if share {
+                let now = Instant::now();
+                for &i in &mine {
+                    let k = key_of(batch[i].0);
+                    recent.order.push_back((now, k.clone()));
+                    recent.entries.insert(k, r.clone());
+                }
+            }
+            reads.push(r);
+            let at = reads.len() - 1;
+            for &i in &mine {
+                answered_by[i] = at;
+            }
+        }
+    }
+    let answers = futures::future::join_all(reads).await;
+    let mut out = Vec::new();
+    for ((_, id), at) in batch.iter().zip(answered_by) {
+        let found = answers[at].as_ref().map_err(|e| *e)?;
+        let found = found
+            .downcast_ref::<HashMap<Uuid, T>>()
+            .expect("a shared re-read of the same record type");
+        out.extend(found.get(id).cloned());
+    }
+    Ok(out)
+}
+
+/// One re-read query, run when a connection for live work is free
+/// (`APP_LIVE_REREAD_CONNECTIONS`).
+async fn read_once<T, F, Fut>(
+    bus: Arc<LiveBus>,
+    db: DatabaseConnection,
+    scope: Scope,
+    read: Arc<F>,
+    ids: Vec<Uuid>,
+) -> Result<Found, ReadFailed>
+where
+    T: Send + Sync + 'static,
+    F: Fn(DatabaseConnection, Scope, Vec<Uuid>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::error::ApiResult<Vec<(Uuid, T)>>> + Send + 'static,
+{
+    let _permit = bus
+        .reads
+        .permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ReadFailed)?;
+    let c = &bus.counters;
+    let running = c.rereads_running.fetch_add(1, Ordering::AcqRel) + 1;
+    c.rereads_running_peak.fetch_max(running, Ordering::AcqRel);
+    c.rereads.fetch_add(ids.len() as u64, Ordering::Relaxed);
+    c.reread_queries.fetch_add(1, Ordering::Relaxed);
+    let result = read(db, scope, ids).await;
+    c.rereads_running.fetch_sub(1, Ordering::AcqRel);
+    match result {
+        Ok(found) => Ok(Arc::new(found.into_iter().collect::<HashMap<Uuid, T>>()) as Found),
+        Err(e) => {
+            c.reread_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(error = ?e, "live events not re-read; their subscriptions end");
+            Err(ReadFailed)
+        }
+    }
+}
+
+/// What a subscription whose re-read failed receives before it ends (`docs/subscriptions.md`).
+fn missed_events() -> async_graphql::Error {
+    use async_graphql::ErrorExtensions;
+    async_graphql::Error::new(
+        "live events could not be read; refetch what you show and subscribe again",
+    )
+    .extend_with(|_, e| e.set("code", crate::error::code::SERVICE_UNAVAILABLE))
 }
 
 /// The records of `kind` that change from now on, re-read through the viewer's scope by
 /// `read` in batches (`read` returns the `(id, record)` pairs the viewer may see among the
-/// ids; nothing is sent for the others). Events the pre-filter ([`may_concern`]) rules out
-/// cost no query. Signed-in viewers only.
+/// ids; nothing is sent for the others). `read` must depend on the scope only: subscriptions
+/// of the same scope share one re-read per event. Events the pre-filter ([`may_concern`])
+/// rules out cost no query. Signed-in viewers only. When a re-read fails the subscription
+/// receives one error (`SERVICE_UNAVAILABLE`) and ends.
 pub async fn changes<T, F, Fut>(
     ctx: &async_graphql::Context<'_>,
     kind: Kind,
     read: F,
-) -> async_graphql::Result<impl Stream<Item = T> + Send + 'static + use<T, F, Fut>>
+) -> async_graphql::Result<
+    impl Stream<Item = async_graphql::Result<T>> + Send + 'static + use<T, F, Fut>,
+>
 where
-    T: Send + 'static,
+    T: Clone + Send + Sync + 'static,
+    F: Fn(DatabaseConnection, Scope, Vec<Uuid>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::error::ApiResult<Vec<(Uuid, T)>>> + Send + 'static,
+{
+    changes_with(ctx, kind, true, read).await
+}
+
+/// [`changes`] for a `read` that depends on more than the viewer's scope (e.g. the viewer's
+/// account): nothing is shared between subscriptions.
+pub async fn changes_unshared<T, F, Fut>(
+    ctx: &async_graphql::Context<'_>,
+    kind: Kind,
+    read: F,
+) -> async_graphql::Result<
+    impl Stream<Item = async_graphql::Result<T>> + Send + 'static + use<T, F, Fut>,
+>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(DatabaseConnection, Scope, Vec<Uuid>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::error::ApiResult<Vec<(Uuid, T)>>> + Send + 'static,
+{
+    changes_with(ctx, kind, false, read).await
+}
+
+async fn changes_with<T, F, Fut>(
+    ctx: &async_graphql::Context<'_>,
+    kind: Kind,
+    share: bool,
+    read: F,
+) -> async_graphql::Result<
+    impl Stream<Item = async_graphql::Result<T>> + Send + 'static + use<T, F, Fut>,
+>
+where
+    T: Clone + Send + Sync + 'static,
     F: Fn(DatabaseConnection, Scope, Vec<Uuid>) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = crate::error::ApiResult<Vec<(Uuid, T)>>> + Send + 'static,
 {
@@ -538,22 +856,26 @@ where
     let bus = s.live.clone();
     let db = s.db.clone();
     let scope = scope(ctx);
+    let key = Arc::new(share_key(&scope));
     let slow = ctx.data_opt::<ws::SlowConsumer>().cloned();
     let rx = bus.subscribe().await;
     let read = Arc::new(read);
     struct State<T> {
-        rx: broadcast::Receiver<Arc<Event>>,
+        rx: broadcast::Receiver<Arc<Occurrence>>,
         ready: VecDeque<T>,
+        failed: bool,
     }
     let start = State {
         rx,
         ready: VecDeque::new(),
+        failed: false,
     };
     Ok(futures::stream::unfold(Some(start), move |state| {
-        let (bus, db, scope, slow, read) = (
+        let (bus, db, scope, key, slow, read) = (
             bus.clone(),
             db.clone(),
             scope.clone(),
+            key.clone(),
             slow.clone(),
             read.clone(),
         );
@@ -561,10 +883,13 @@ where
             let mut state = state?;
             loop {
                 if let Some(item) = state.ready.pop_front() {
-                    return Some((item, Some(state)));
+                    return Some((Ok(item), Some(state)));
                 }
-                let ids = match next_batch(&mut state.rx, kind, &scope).await {
-                    Ok(Some(ids)) => ids,
+                if state.failed {
+                    return Some((Err(missed_events()), None));
+                }
+                let batch = match next_batch(&mut state.rx, kind, &scope).await {
+                    Ok(Some(batch)) => batch,
                     Ok(None) => return None,
                     Err(Lagged) => {
                         if let Some(slow) = &slow {
@@ -573,17 +898,10 @@ where
                         return None;
                     }
                 };
-                bus.counters
-                    .rereads
-                    .fetch_add(ids.len() as u64, Ordering::Relaxed);
-                bus.counters.reread_queries.fetch_add(1, Ordering::Relaxed);
-                match read(db.clone(), scope.clone(), ids.clone()).await {
-                    Ok(mut found) => {
-                        // In the order the events came.
-                        found.sort_by_key(|(id, _)| ids.iter().position(|i| i == id));
-                        state.ready.extend(found.into_iter().map(|(_, t)| t));
-                    }
-                    Err(e) => tracing::warn!(error = ?e, "live events not re-read"),
+                match reread(&bus, &db, &scope, &key, kind, share, &read, batch).await {
+                    Ok(found) => state.ready.extend(found),
+                    // Nothing of the batch is sent; the subscriber is told, then it ends.
+                    Err(ReadFailed) => state.failed = true,
                 }
             }
         }
@@ -726,6 +1044,29 @@ mod tests {
         assert_eq!(lost.route.expect("route").area, None);
         assert_eq!(Event::decode("nope:1"), None);
         assert_eq!(Event::decode(&format!("case:{id}::not-a-uuid")), None);
+    }
+
+    #[test]
+    fn scopes_share_reads_only_when_they_are_the_same_scope() {
+        let a = Scope::Areas(vec!["5201".into(), "50".into()]);
+        let b = Scope::Areas(vec!["50".into(), "5201".into(), "50".into()]);
+        assert_eq!(share_key(&a), share_key(&b));
+        assert_ne!(share_key(&a), share_key(&Scope::Areas(vec!["50".into()])));
+        assert_ne!(share_key(&Scope::All), share_key(&Scope::Aggregates(None)));
+        assert_ne!(
+            share_key(&Scope::Agency(Uuid::now_v7())),
+            share_key(&Scope::Agency(Uuid::now_v7()))
+        );
+    }
+
+    #[test]
+    fn live_rereads_get_a_quarter_of_the_pool_unless_configured() {
+        let mut s = LiveSettings::default();
+        assert_eq!(s.reread_permits(10), 2);
+        assert_eq!(s.reread_permits(40), 10);
+        assert_eq!(s.reread_permits(2), 1);
+        s.reread_connections = Some(3);
+        assert_eq!(s.reread_permits(10), 3);
     }
 
     #[test]

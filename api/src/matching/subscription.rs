@@ -13,7 +13,7 @@ pub struct MatchSubscription;
 #[Subscription]
 impl MatchSubscription {
     /// A match you may see was suggested or moved to another status.
-    async fn match_moved(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Match>> {
+    async fn match_moved(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Result<Match>>> {
         live::changes(ctx, Kind::Match, |db, scope, ids| async move {
             let found = visible_matches(&scope)
                 .filter(entity::r#match::Column::Id.is_in(ids))

@@ -128,6 +128,7 @@ pub struct ServiceRecommendation {
 }
 
 /// A match, with its technology when the list it came from read it in the same statement.
+#[derive(Clone)]
 pub struct Match(pub matches::Model, pub Prefetched<technology::Model>);
 
 impl Match {

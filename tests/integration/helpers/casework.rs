@@ -141,7 +141,12 @@ pub struct Casework {
 }
 
 pub async fn casework() -> Casework {
-    let app = TestApp::spawn().await;
+    casework_with(|_| {}).await
+}
+
+/// [`casework`] with adjusted settings.
+pub async fn casework_with(adjust: impl FnOnce(&mut api::config::Settings)) -> Casework {
+    let app = TestApp::spawn_with(adjust).await;
     seed_villages(&app).await;
     let admin = app.client(Role::Admin).await;
     let coordinator = app.client(Role::Coordinator).await;
