@@ -3,8 +3,8 @@
 //! assessment of the province, so it is kept per province and used again while the
 //! province's rollup version (`_version`, moved by every write that changes the province's
 //! rollups) and the day are the same (or for `APP_EVIDENCE_REFRESH_SECS` after they moved), and
-//! for at most `MAX_AGE` (an income change within the
-//! same income level moves no rollup). One small indexed read per use.
+//! for at most `MAX_AGE` (an income change within the same income level moves no rollup).
+//! One small indexed read per use.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
