@@ -1,5 +1,6 @@
 //! `/metrics` in the Prometheus text format: GraphQL requests by operation name and outcome,
-//! their latency, the database pool, DataLoader batch sizes and open subscriptions.
+//! their latency, the database pool, DataLoader batch sizes, open subscriptions and the live
+//! machinery's counters.
 //!
 //! Operation names are chosen by clients, so they are bounded before they become labels: at
 //! most [`MAX_OPERATIONS`] distinct names per process (later ones count as `other`), each cut
@@ -238,7 +239,11 @@ fn set_pool(db: &DatabaseConnection) {
 }
 
 /// The text exposition of every metric, with the pool read now.
-pub fn render(db: &DatabaseConnection, max_connections: u32) -> String {
+pub fn render(
+    db: &DatabaseConnection,
+    max_connections: u32,
+    live: &crate::live::LiveCounters,
+) -> String {
     set_pool(db);
     METRICS
         .pool
@@ -246,7 +251,58 @@ pub fn render(db: &DatabaseConnection, max_connections: u32) -> String {
         .set(i64::from(max_connections));
     let mut out = Vec::new();
     let _ = TextEncoder::new().encode(&METRICS.registry.gather(), &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    let mut text = String::from_utf8(out).unwrap_or_default();
+    render_live(live, &mut text);
+    text
+}
+
+/// The live machinery's counters (kept by the process's event bus, not the registry).
+fn render_live(c: &crate::live::LiveCounters, out: &mut String) {
+    use std::{fmt::Write, sync::atomic::Ordering::Relaxed};
+    let counters = [
+        (
+            "live_events_total",
+            "Events handed to this process's subscriptions",
+            c.events.load(Relaxed),
+        ),
+        (
+            "live_rereads_total",
+            "Record ids re-read for subscriptions after the scope pre-filter",
+            c.rereads.load(Relaxed),
+        ),
+        (
+            "live_reread_queries_total",
+            "Queries those re-reads took",
+            c.reread_queries.load(Relaxed),
+        ),
+        (
+            "live_reread_shared_total",
+            "Record ids a subscription took from another subscription's re-read of the same scope",
+            c.reread_shared.load(Relaxed),
+        ),
+        (
+            "live_reread_failures_total",
+            "Re-reads that failed (their subscriptions were told and ended)",
+            c.reread_failures.load(Relaxed),
+        ),
+        (
+            "live_slow_consumers_total",
+            "Subscription connections closed as slow consumers (4413)",
+            c.slow_consumers.load(Relaxed),
+        ),
+    ];
+    for (name, help, value) in counters {
+        let _ = write!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+        );
+    }
+    let _ = write!(
+        out,
+        "# HELP live_rereads_running Re-reads holding a database connection now\n\
+         # TYPE live_rereads_running gauge\nlive_rereads_running {}\n",
+        c.rereads_running.load(Relaxed)
+    );
 }
 
 /// `GET /metrics`: with `APP_METRICS_TOKEN` set, only for `Authorization: Bearer <token>`
@@ -290,6 +346,7 @@ pub async fn endpoint(
         .body(render(
             &state.services.db,
             settings.database_max_connections,
+            &state.services.live.counters,
         ))
 }
 

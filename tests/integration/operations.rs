@@ -230,6 +230,21 @@ async fn metrics_count_requests_by_operation_and_outcome_and_show_the_pool() {
     assert!(text.contains("graphql_request_duration_seconds_bucket{operation=\"Me\""));
     assert!(text.contains("db_pool_connections{state=\"open\"}"));
     assert!(text.contains("graphql_subscriptions_open"));
+    // The live machinery's counters, as counters.
+    app.state
+        .services
+        .live
+        .deliver_locally(api::live::Event::new(
+            api::live::Kind::Import,
+            user.account.id,
+        ));
+    let (_, text) = metrics(&app, None).await;
+    assert!(
+        text.contains("# TYPE live_events_total counter\nlive_events_total 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nlive_slow_consumers_total 0\n"), "{text}");
+    assert!(text.contains("\nlive_rereads_running 0\n"), "{text}");
 }
 
 #[actix_web::test]

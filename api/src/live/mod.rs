@@ -305,6 +305,8 @@ pub struct LiveCounters {
     /// (never more than the `APP_LIVE_REREAD_CONNECTIONS` limit).
     pub rereads_running: AtomicUsize,
     pub rereads_running_peak: AtomicUsize,
+    /// Connections closed as slow consumers (4413).
+    pub slow_consumers: AtomicU64,
 }
 
 /// This process's end of the event channel, and its count of open connections.

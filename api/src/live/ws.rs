@@ -190,23 +190,26 @@ async fn run(
     let mut check = tokio::time::interval(live.session_check);
     check.tick().await;
 
-    // Frames for the client wait in a queue of `APP_LIVE_BUFFER`, written by their own task:
-    // the engine keeps running while the client reads slowly, and a full queue (or a write
-    // waiting longer than the send timeout) closes the connection. Nothing else buffers.
+    // Frames for the client wait in a queue of `APP_LIVE_BUFFER`, written by their own task.
+    // While the queue is full the engine is not polled (its subscriptions wait, their events
+    // stay in the process's ring): a burst is paced to what the client reads, and a client
+    // that reads nothing is closed as a slow consumer (4413) when a frame waited longer than
+    // the send timeout for the socket, or a subscription fell more than the ring behind.
+    // Nothing else buffers, so a connection holds at most the queue and the socket's buffers.
     let (to_client, mut outgoing) = tokio::sync::mpsc::channel::<String>(live.buffer.max(1));
     let mut writer_session = session.clone();
-    let writer_slow = slow.clone();
     let send_timeout = live.send_timeout;
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(t) = outgoing.recv().await {
             match tokio::time::timeout(send_timeout, writer_session.text(t)).await {
                 Ok(Ok(())) => {}
-                Ok(Err(_)) => return,
-                Err(_) => return writer_slow.signal(),
+                Ok(Err(_)) => return WriterEnd::ClientGone,
+                Err(_) => return WriterEnd::Slow,
             }
         }
+        WriterEnd::Drained
     });
-    let _writer = AbortOnDrop(writer);
+    let _abort_writer = AbortOnDrop(writer.abort_handle());
 
     let end = loop {
         tokio::select! {
@@ -224,14 +227,12 @@ async fn run(
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
                 Some(Ok(_)) => {}
             },
-            outgoing = engine.next() => match outgoing {
+            // Only while the queue has room (the queue is this loop's alone to fill).
+            outgoing = engine.next(), if to_client.capacity() > 0 => match outgoing {
                 Some(async_graphql::http::WsMessage::Text(t)) => {
-                    match to_client.try_send(t) {
-                        Ok(()) => {}
-                        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
-                            break Some((4413, "slow consumer".to_owned()));
-                        }
-                        Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => break None,
+                    if to_client.try_send(t).is_err() {
+                        // The writer ended: its reason is the connection's.
+                        break writer_end(&mut writer, &services).await;
                     }
                 }
                 Some(async_graphql::http::WsMessage::Close(code, reason)) => {
@@ -239,7 +240,14 @@ async fn run(
                 }
                 None => break Some((1000, String::new())),
             },
-            _ = slow.0.notified() => break Some((4413, "slow consumer".to_owned())),
+            // The queue is full: wait for the writer to take a frame (or to end).
+            room = to_client.reserve(), if to_client.capacity() == 0 => {
+                if room.is_err() {
+                    break writer_end(&mut writer, &services).await;
+                }
+            }
+            done = &mut writer => break writer_ended(done, &services),
+            _ = slow.0.notified() => break Some(slow_consumer(&services)),
             _ = &mut expiry => break Some((4401, "the access token expired".to_owned())),
             changed = account_events.recv() => {
                 let concerns_me = match changed {
@@ -264,16 +272,56 @@ async fn run(
             }
         }
     };
-    drop(_writer);
+    drop(_abort_writer);
     if let Some((code, reason)) = end {
         // The close frame queues behind what the client has not read yet: it waits as long as
-        // a send may, then the connection is dropped without it.
+        // a send may, then the connection is dropped without it (the client sees it end
+        // abnormally, 1006).
         let _ = tokio::time::timeout(live.send_timeout, close(session, code, &reason)).await;
     }
 }
 
+/// How the task writing to the client ended.
+enum WriterEnd {
+    /// Its queue closed: the connection is ending anyway.
+    Drained,
+    /// The socket is gone.
+    ClientGone,
+    /// A frame waited longer than the send timeout: the client does not read.
+    Slow,
+}
+
+/// The close owed once the writer ended (`None`: nothing can be sent any more).
+fn writer_ended(
+    done: Result<WriterEnd, tokio::task::JoinError>,
+    services: &crate::state::Services,
+) -> Option<(u16, String)> {
+    match done {
+        Ok(WriterEnd::Slow) => Some(slow_consumer(services)),
+        Ok(WriterEnd::Drained | WriterEnd::ClientGone) | Err(_) => None,
+    }
+}
+
+/// Waits for the writer, whose queue just refused a frame because it ended.
+async fn writer_end(
+    writer: &mut tokio::task::JoinHandle<WriterEnd>,
+    services: &crate::state::Services,
+) -> Option<(u16, String)> {
+    writer_ended(writer.await, services)
+}
+
+/// Counts a slow consumer; its close code and reason.
+fn slow_consumer(services: &crate::state::Services) -> (u16, String) {
+    services
+        .live
+        .counters
+        .slow_consumers
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (4413, "slow consumer".to_owned())
+}
+
 /// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(tokio::task::AbortHandle);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
