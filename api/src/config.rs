@@ -498,7 +498,16 @@ fn live<F: Fn(&str) -> Option<String>>(
             None => None,
             Some(_) => Some(env.parse("APP_LIVE_REREAD_CONNECTIONS", 0usize)?),
         },
+        session_cache: Duration::from_secs(
+            env.parse("APP_SESSION_CACHE_SECS", d.session_cache.as_secs())?,
+        ),
     };
+    if live.session_cache > Duration::from_secs(3600) {
+        return Err(ConfigError::new(
+            "APP_SESSION_CACHE_SECS",
+            "must be between 0 and 3600",
+        ));
+    }
     if live.reread_connections == Some(0) {
         return Err(ConfigError::new(
             "APP_LIVE_REREAD_CONNECTIONS",

@@ -32,5 +32,6 @@ mod pagination;
 mod replicas;
 mod rollups;
 mod schema_drift;
+mod session_cache;
 mod subscriptions;
 mod sync;

@@ -15,6 +15,10 @@ async fn statements_for(
     query: &str,
     vars: serde_json::Value,
 ) -> (usize, serde_json::Value) {
+    // The session is resolved first, so that both page sizes find it alike (kept by the
+    // session cache on PostgreSQL, read again on SQLite).
+    app.gql(Some(token), "{ __typename }", serde_json::json!({}))
+        .await;
     app.reset_statements();
     let res = app.gql(Some(token), query, vars).await;
     let data = res.data("").clone();

@@ -4,6 +4,7 @@ pub mod password;
 pub mod policy;
 pub mod scope;
 pub mod service;
+pub mod session_cache;
 pub mod tokens;
 pub mod viewer;
 

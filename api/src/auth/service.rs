@@ -391,23 +391,62 @@ pub async fn resolve_viewer(
     keys: &TokenKeys,
     bearer: &str,
 ) -> ApiResult<Viewer> {
-    let invalid = || ApiError::Unauthenticated("the access token is invalid or expired".into());
-    let claims = keys.verify(bearer).map_err(|_| invalid())?;
+    let claims = keys.verify(bearer).map_err(|_| invalid_token())?;
+    Ok(Viewer::Account(read_viewer(db, &claims).await?.0))
+}
+
+/// [`resolve_viewer`], reusing a session this replica resolved recently while the session
+/// cache may be trusted (`auth::session_cache`; PostgreSQL with `APP_SESSION_CACHE_SECS`).
+/// For requests; live connections re-check with [`resolve_viewer`].
+pub async fn resolve_viewer_cached(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    live: &crate::live::LiveBus,
+    bearer: &str,
+) -> ApiResult<Viewer> {
+    let cache = &live.sessions;
+    if !cache.enabled() {
+        return resolve_viewer(db, keys, bearer).await;
+    }
+    // The listener keeps the cache current; it starts with the first request.
+    live.ensure_listening().await;
+    let claims = keys.verify(bearer).map_err(|_| invalid_token())?;
+    if let Some(viewer) = cache.get(claims.sid, claims.sub) {
+        return Ok(Viewer::Account(viewer));
+    }
+    let generation = cache.generation();
+    let (viewer, session_expires_at) = read_viewer(db, &claims).await?;
+    if let Some(generation) = generation {
+        cache.put(generation, viewer.clone(), session_expires_at);
+    }
+    Ok(Viewer::Account(viewer))
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::Unauthenticated("the access token is invalid or expired".into())
+}
+
+/// The viewer of verified `claims` and its session's expiry, with one query: the token's
+/// session must be open and its account active.
+async fn read_viewer(
+    db: &DatabaseConnection,
+    claims: &tokens::Claims,
+) -> ApiResult<(AccountViewer, DateTime<Utc>)> {
     let Some((session, Some(account))) = auth_session::Entity::find_by_id(claims.sid)
         .find_also_related(account::Entity)
         .one(db)
         .await?
     else {
-        return Err(invalid());
+        return Err(invalid_token());
     };
     if session.account_id != claims.sub
         || session.revoked_at.is_some()
         || session.expires_at <= Utc::now()
         || !account.active
     {
-        return Err(invalid());
+        return Err(invalid_token());
     }
-    Ok(Viewer::Account(AccountViewer {
+    let viewer = AccountViewer {
         id: account.id,
         login: account.login,
         role: account.role,
@@ -418,5 +457,6 @@ pub async fn resolve_viewer(
         },
         agency_id: account.agency_id,
         session_id: session.id,
-    }))
+    };
+    Ok((viewer, session.expires_at))
 }

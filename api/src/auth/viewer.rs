@@ -11,7 +11,7 @@ pub enum Viewer {
     Account(AccountViewer),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountViewer {
     pub id: Uuid,
     pub login: String,

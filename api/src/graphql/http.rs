@@ -18,7 +18,7 @@ use futures::StreamExt;
 use serde_json::json;
 
 use crate::{
-    auth::{Viewer, service::resolve_viewer, viewer::RequestInfo},
+    auth::{Viewer, service::resolve_viewer_cached, viewer::RequestInfo},
     error::{
         ApiError,
         code::{
@@ -589,7 +589,8 @@ async fn run(
             return unauthorized(media, "the Authorization header must be 'Bearer <token>'");
         }
         Some(Ok(token)) => {
-            match resolve_viewer(&state.services.db, &state.services.keys, token).await {
+            let s = &state.services;
+            match resolve_viewer_cached(&s.db, &s.keys, &s.live, token).await {
                 Ok(v) => v,
                 Err(ApiError::Unauthenticated(message)) => return unauthorized(media, &message),
                 Err(other) => {

@@ -220,6 +220,10 @@ pub struct LiveSettings {
     /// connection (`APP_LIVE_REREAD_CONNECTIONS`); `None`: a quarter of
     /// `APP_DATABASE_MAX_CONNECTIONS`, at least 1. The rest of the pool stays for requests.
     pub reread_connections: Option<usize>,
+    /// How long a resolved session may be reused without reading it again, on PostgreSQL
+    /// while this process's listener is up (`APP_SESSION_CACHE_SECS`; zero: off; see
+    /// `auth::session_cache`).
+    pub session_cache: Duration,
 }
 
 impl LiveSettings {
@@ -241,6 +245,7 @@ impl Default for LiveSettings {
             session_check: Duration::from_secs(30),
             send_timeout: Duration::from_secs(10),
             reread_connections: None,
+            session_cache: Duration::from_secs(30),
         }
     }
 }
@@ -323,6 +328,8 @@ pub struct LiveBus {
     pub counters: LiveCounters,
     pub settings: LiveSettings,
     reads: Reads,
+    /// Sessions resolved recently, kept current by the listener (PostgreSQL only).
+    pub sessions: Arc<crate::auth::session_cache::SessionCache>,
 }
 
 impl LiveBus {
@@ -346,7 +353,13 @@ impl LiveBus {
                 .clone()
         };
         let (stop_tx, stop) = watch::channel(());
+        let sessions = crate::auth::session_cache::SessionCache::new(if postgres {
+            settings.session_cache
+        } else {
+            Duration::ZERO
+        });
         Self {
+            sessions,
             channels,
             db,
             postgres,
@@ -392,7 +405,9 @@ impl LiveBus {
         self.channels.send(event);
     }
 
-    async fn ensure_listening(&self) {
+    /// Starts this process's listener (PostgreSQL) unless it runs; waits at most 5 s for it
+    /// the first time.
+    pub(crate) async fn ensure_listening(&self) {
         if self.postgres {
             self.listening
                 .get_or_init(|| async {
@@ -401,6 +416,7 @@ impl LiveBus {
                     tokio::spawn(listen(
                         pool,
                         self.channels.clone(),
+                        self.sessions.clone(),
                         self.stop.clone(),
                         ready,
                     ));
@@ -490,6 +506,7 @@ impl Drop for OpenSlot {
 async fn listen(
     pool: sea_orm::sqlx::PgPool,
     channels: Channels,
+    sessions: Arc<crate::auth::session_cache::SessionCache>,
     mut stop: watch::Receiver<()>,
     ready: tokio::sync::oneshot::Sender<()>,
 ) {
@@ -514,6 +531,8 @@ async fn listen(
                 }
             },
         };
+        // Listening from here on: what changes now is heard, what changed while away is not.
+        sessions.reset(true);
         if let Some(ready) = ready.take() {
             let _ = ready.send(());
         }
@@ -523,12 +542,21 @@ async fn listen(
                 n = listener.try_recv() => match n {
                     Ok(Some(n)) => {
                         if let Some(event) = Event::decode(n.payload()) {
+                            if event.kind == Kind::Account {
+                                sessions.forget_account(event.id);
+                            }
                             channels.send(event);
                         }
                     }
-                    // The connection was lost; the next `try_recv` reconnects.
-                    Ok(None) => tracing::warn!("live listener lost its connection"),
+                    // The connection was lost: reconnect here (so that the sessions are
+                    // emptied again once listening).
+                    Ok(None) => {
+                        sessions.reset(false);
+                        tracing::warn!("live listener lost its connection; reconnecting");
+                        break;
+                    }
                     Err(e) => {
+                        sessions.reset(false);
                         tracing::warn!(error = %e, "live listener failed; reconnecting");
                         break;
                     }
@@ -1007,6 +1035,8 @@ pub async fn route_of(
 /// account changed (PostgreSQL: the triggers do, so this does nothing there). Call after the
 /// commit.
 pub fn account_changed_locally(db: &DatabaseConnection, account: Uuid) {
+    // The sessions this process keeps, at once (the notification follows).
+    crate::auth::session_cache::forget_account_everywhere(account);
     if db.get_database_backend() == DbBackend::Postgres {
         return;
     }

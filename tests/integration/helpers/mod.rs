@@ -212,6 +212,12 @@ impl TestApp {
         self.statements.load(Ordering::SeqCst)
     }
 
+    /// Statements a signed-in request spends on its session once this replica has resolved
+    /// it: none with the session cache (PostgreSQL), one otherwise.
+    pub fn session_statements(&self) -> usize {
+        usize::from(!self.state.services.live.sessions.enabled())
+    }
+
     pub fn reset_statements(&self) {
         self.statements.store(0, Ordering::SeqCst);
     }
