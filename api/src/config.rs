@@ -501,12 +501,17 @@ fn live<F: Fn(&str) -> Option<String>>(
         session_cache: Duration::from_secs(
             env.parse("APP_SESSION_CACHE_SECS", d.session_cache.as_secs())?,
         ),
+        version_cache: Duration::from_secs(
+            env.parse("APP_ROLLUP_VERSION_CACHE_SECS", d.version_cache.as_secs())?,
+        ),
     };
-    if live.session_cache > Duration::from_secs(3600) {
-        return Err(ConfigError::new(
-            "APP_SESSION_CACHE_SECS",
-            "must be between 0 and 3600",
-        ));
+    for (name, value) in [
+        ("APP_SESSION_CACHE_SECS", live.session_cache),
+        ("APP_ROLLUP_VERSION_CACHE_SECS", live.version_cache),
+    ] {
+        if value > Duration::from_secs(3600) {
+            return Err(ConfigError::new(name, "must be between 0 and 3600"));
+        }
     }
     if live.reread_connections == Some(0) {
         return Err(ConfigError::new(

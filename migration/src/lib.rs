@@ -38,6 +38,7 @@ mod m20261205_000005_create_persisted_query;
 mod m20261205_000006_create_request_budget;
 mod m20261206_000101_create_live_notify;
 mod m20261206_000201_capture_and_housekeeping;
+mod m20261207_000101_rollup_version_notify;
 
 pub struct Migrator;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_create_request_budget::Migration),
             Box::new(m20261206_000101_create_live_notify::Migration),
             Box::new(m20261206_000201_capture_and_housekeeping::Migration),
+            Box::new(m20261207_000101_rollup_version_notify::Migration),
         ]
     }
 }

@@ -619,7 +619,7 @@ async fn readiness_and_graduations_of_a_page_of_households_take_the_same_stateme
         graduations(first: 3) { totalCount nodes { graduatedOn } } } } }";
     let mut counts = Vec::new();
     for n in [5, 20] {
-        app.reset_statements();
+        app.reset_statements().await;
         let res = app.gql(Some(t), q, json!({ "n": n })).await;
         let nodes = res.data("/households/nodes").as_array().unwrap().clone();
         assert_eq!(nodes.len(), n);

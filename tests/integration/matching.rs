@@ -540,7 +540,7 @@ async fn households_with_assessments_and_matches_take_the_same_statements_at_5_a
         matches { totalCount nodes { status technology { name provider { name } } } } } } } }";
     let mut counts = Vec::new();
     for n in [5, 50] {
-        w.app.reset_statements();
+        w.app.reset_statements().await;
         let res = w
             .app
             .gql(Some(&w.coordinator.token), q, json!({ "n": n }))

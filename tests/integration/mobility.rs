@@ -795,10 +795,10 @@ async fn with_enough_evidence_a_recommendation_carries_the_measured_effect() {
 #[actix_web::test]
 async fn the_measured_effect_is_read_again_only_after_a_write_that_changes_it() {
     let w = world(|s| s.measurement.evidence_min_sample = 2).await;
-    w.app.reset_statements();
+    w.app.reset_statements().await;
     let (first, _) = track_reason(&w).await;
     let cold = w.app.statements();
-    w.app.reset_statements();
+    w.app.reset_statements().await;
     let (again, _) = track_reason(&w).await;
     let warm = w.app.statements();
     assert_eq!(first, again);
@@ -825,7 +825,7 @@ async fn within_the_refresh_interval_writes_do_not_make_each_call_recompute_the_
     })
     .await;
     let (first, _) = track_reason(&w).await;
-    w.app.reset_statements();
+    w.app.reset_statements().await;
     let (_, _) = track_reason(&w).await;
     let warm = w.app.statements();
 
@@ -836,7 +836,7 @@ async fn within_the_refresh_interval_writes_do_not_make_each_call_recompute_the_
     round(&today, 3.0, 2000.0)
         .record(&w.app, &w.coordinator.token, w.h(7))
         .await;
-    w.app.reset_statements();
+    w.app.reset_statements().await;
     let (after, _) = track_reason(&w).await;
     assert_eq!(w.app.statements(), warm);
     assert_eq!(after, first);
@@ -871,10 +871,10 @@ async fn ladders_of_a_page_of_households_take_the_same_statements_at_5_and_20() 
     }
     let q = "query($n: Int!) { households(first: $n) { nodes { id ladderMovement { reassessed baseline { id } endline { id }
         overall { direction } income { change } interventions { kind } matches { id } } } } }";
-    app.reset_statements();
+    app.reset_statements().await;
     let small = app.gql(Some(&c.token), q, json!({ "n": 5 })).await;
     let at5 = app.statements();
-    app.reset_statements();
+    app.reset_statements().await;
     let large = app.gql(Some(&c.token), q, json!({ "n": 20 })).await;
     let at20 = app.statements();
     let nodes = large.data("/households/nodes").as_array().unwrap();

@@ -19,7 +19,7 @@ async fn statements_for(
     // session cache on PostgreSQL, read again on SQLite).
     app.gql(Some(token), "{ __typename }", serde_json::json!({}))
         .await;
-    app.reset_statements();
+    app.reset_statements().await;
     let res = app.gql(Some(token), query, vars).await;
     let data = res.data("").clone();
     (app.statements(), data)

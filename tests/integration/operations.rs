@@ -82,10 +82,10 @@ async fn an_unknown_hash_is_persisted_query_not_found_then_the_text_registers_it
     assert_eq!(by_post.data("/me/login"), &json!(user.account.login));
 
     // A known hash costs no statement once the replica has seen it: only the request's own.
-    app.reset_statements();
+    app.reset_statements().await;
     apq_post(&app, Some(&user.token), None, &hash).await;
     let hit = app.statements();
-    app.reset_statements();
+    app.reset_statements().await;
     app.gql(Some(&user.token), ME, json!({})).await;
     assert_eq!(hit, app.statements());
 }
@@ -309,8 +309,8 @@ async fn the_budget_costs_one_statement_per_request() {
     let b = without.client(Role::Surveyor).await;
     with.gql(Some(&a.token), ME, json!({})).await;
     without.gql(Some(&b.token), ME, json!({})).await;
-    with.reset_statements();
-    without.reset_statements();
+    with.reset_statements().await;
+    without.reset_statements().await;
     with.gql(Some(&a.token), ME, json!({})).await;
     without.gql(Some(&b.token), ME, json!({})).await;
     assert_eq!(with.statements(), without.statements() + 1);

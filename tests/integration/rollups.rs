@@ -677,7 +677,7 @@ async fn an_import_moves_the_rollups_by_its_households_in_their_villages() {
             .exec(&txn)
             .await
             .unwrap();
-        app.reset_statements();
+        app.reset_statements().await;
         rollup::touch(&txn, batch).await.unwrap();
         counts.push(app.statements());
         txn.rollback().await.unwrap();

@@ -23,7 +23,7 @@ async fn app() -> (TestApp, bool) {
 
 /// Statements of one `me` request.
 async fn me_statements(app: &TestApp, user: &Client) -> usize {
-    app.reset_statements();
+    app.reset_statements().await;
     let res = app.gql(Some(&user.token), ME, json!({})).await;
     assert_eq!(res.status, 200, "{}", res.body);
     app.statements()

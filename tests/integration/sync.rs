@@ -320,7 +320,7 @@ async fn a_changes_page_of_1_and_of_50_takes_the_same_statements() {
     Mirror::default().settle(&app, &coordinator, 100).await;
     let mut counts = Vec::new();
     for n in [1, 50] {
-        app.reset_statements();
+        app.reset_statements().await;
         let res = app
             .gql(
                 Some(&coordinator.token),

@@ -17,40 +17,24 @@
 //! delay (milliseconds), well inside what the API promises (a role or scope change, or a
 //! deactivation, takes effect at the next refresh at the latest).
 //!
-//! Races: a read of the database that started before a change and ends after it must not
-//! store what it read. Every invalidation bumps a generation; a read stores its result only
-//! when the generation is still the one it saw before it started.
+//! Races: a read of the database that started before a change and ends after it does not
+//! store what it read (`live::kept`).
 use std::{
-    collections::HashMap,
-    sync::{
-        Arc, LazyLock, Mutex, Weak,
-        atomic::{AtomicBool, AtomicU64, Ordering},
-    },
-    time::{Duration, Instant},
+    sync::{Arc, LazyLock, Mutex, Weak},
+    time::Duration,
 };
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::AccountViewer;
+use crate::live::kept::Kept;
 
 /// Sessions kept at most; a full cache is emptied (it refills from the database).
 pub const MAX_ENTRIES: usize = 65_536;
 
-struct Entry {
-    viewer: AccountViewer,
-    session_expires_at: DateTime<Utc>,
-    stored: Instant,
-}
-
-/// See the module documentation.
-pub struct SessionCache {
-    lifetime: Duration,
-    /// The listener is connected and listening: entries may be used.
-    up: AtomicBool,
-    generation: AtomicU64,
-    entries: Mutex<HashMap<Uuid, Entry>>,
-}
+/// See the module documentation: session id → (viewer, the session's expiry).
+pub struct SessionCache(Kept<Uuid, (AccountViewer, DateTime<Utc>)>);
 
 /// Every cache of the process, so that a change made here reaches them all at once.
 static CACHES: LazyLock<Mutex<Vec<Weak<SessionCache>>>> = LazyLock::new(Default::default);
@@ -58,13 +42,8 @@ static CACHES: LazyLock<Mutex<Vec<Weak<SessionCache>>>> = LazyLock::new(Default:
 impl SessionCache {
     /// A cache keeping sessions for `lifetime` (zero: off).
     pub fn new(lifetime: Duration) -> Arc<Self> {
-        let cache = Arc::new(Self {
-            lifetime,
-            up: AtomicBool::new(false),
-            generation: AtomicU64::new(0),
-            entries: Mutex::default(),
-        });
-        if !lifetime.is_zero() {
+        let cache = Arc::new(Self(Kept::new(lifetime, MAX_ENTRIES)));
+        if cache.enabled() {
             let mut all = CACHES.lock().expect("session caches");
             all.retain(|c| c.strong_count() > 0);
             all.push(Arc::downgrade(&cache));
@@ -74,74 +53,45 @@ impl SessionCache {
 
     /// Whether sessions are kept at all (a positive lifetime).
     pub fn enabled(&self) -> bool {
-        !self.lifetime.is_zero()
+        self.0.enabled()
     }
 
     /// The viewer of session `session` for the token's subject `account`, if kept and usable.
     pub fn get(&self, session: Uuid, account: Uuid) -> Option<AccountViewer> {
-        if !self.enabled() || !self.up.load(Ordering::Acquire) {
-            return None;
-        }
-        let entries = self.entries.lock().expect("session cache");
-        let e = entries.get(&session)?;
-        (e.viewer.id == account
-            && e.stored.elapsed() < self.lifetime
-            && e.session_expires_at > Utc::now())
-        .then(|| e.viewer.clone())
+        let (viewer, expires_at) = self.0.get(&session)?;
+        (viewer.id == account && expires_at > Utc::now()).then_some(viewer)
     }
 
-    /// The generation to hand to [`SessionCache::put`], read before reading the database;
-    /// `None` when nothing would be stored.
+    /// See [`Kept::generation`].
     pub fn generation(&self) -> Option<u64> {
-        (self.enabled() && self.up.load(Ordering::Acquire))
-            .then(|| self.generation.load(Ordering::Acquire))
+        self.0.generation()
     }
 
-    /// Keeps a session read from the database, unless something was invalidated since
-    /// `generation` was read.
+    /// Keeps a session read from the database (see [`Kept::put`]).
     pub fn put(&self, generation: u64, viewer: AccountViewer, session_expires_at: DateTime<Utc>) {
-        let mut entries = self.entries.lock().expect("session cache");
-        // Checked under the lock that invalidations take too.
-        if self.generation.load(Ordering::Acquire) != generation || !self.up.load(Ordering::Acquire)
-        {
-            return;
-        }
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(
-            viewer.session_id,
-            Entry {
-                viewer,
-                session_expires_at,
-                stored: Instant::now(),
-            },
+        self.0.put(
+            generation,
+            [(viewer.session_id, (viewer, session_expires_at))],
         );
     }
 
     /// Drops the sessions of `account` (it changed, or one of its sessions was revoked).
     pub fn forget_account(&self, account: Uuid) {
-        let mut entries = self.entries.lock().expect("session cache");
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.retain(|_, e| e.viewer.id != account);
+        self.0.forget(|_, (viewer, _)| viewer.id == account);
     }
 
-    /// Empties the cache; `up`: whether entries may be kept and used from now on (the
-    /// listener connected) or not (it is down).
+    /// See [`Kept::reset`].
     pub fn reset(&self, up: bool) {
-        let mut entries = self.entries.lock().expect("session cache");
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.up.store(up, Ordering::Release);
-        entries.clear();
+        self.0.reset(up);
     }
 
     /// Sessions kept now (for tests).
     pub fn len(&self) -> usize {
-        self.entries.lock().expect("session cache").len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_empty()
     }
 }
 
@@ -175,72 +125,33 @@ mod tests {
         }
     }
 
-    fn later() -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::hours(1)
-    }
-
     #[test]
-    fn nothing_is_kept_or_used_until_the_listener_is_up() {
+    fn a_kept_session_serves_its_own_subject_until_it_expires() {
         let cache = SessionCache::new(Duration::from_secs(30));
-        let account = Uuid::now_v7();
-        assert_eq!(cache.generation(), None);
-        cache.put(0, viewer(account), later());
-        assert!(cache.is_empty());
         cache.reset(true);
+        let account = Uuid::now_v7();
         let v = viewer(account);
-        let g = cache.generation().expect("up");
-        cache.put(g, v.clone(), later());
+        let later = Utc::now() + chrono::Duration::hours(1);
+        cache.put(cache.generation().expect("up"), v.clone(), later);
         assert_eq!(cache.get(v.session_id, account), Some(v.clone()));
         // Another subject presenting the session id gets nothing.
         assert_eq!(cache.get(v.session_id, Uuid::now_v7()), None);
-        cache.reset(false);
-        assert_eq!(cache.get(v.session_id, account), None);
+        let expired = viewer(account);
+        let earlier = Utc::now() - chrono::Duration::seconds(1);
+        cache.put(cache.generation().expect("up"), expired.clone(), earlier);
+        assert_eq!(cache.get(expired.session_id, account), None);
     }
 
     #[test]
-    fn a_read_that_overlapped_an_invalidation_is_not_kept() {
+    fn forgetting_an_account_everywhere_drops_its_sessions_only() {
         let cache = SessionCache::new(Duration::from_secs(30));
         cache.reset(true);
-        let account = Uuid::now_v7();
-        let v = viewer(account);
-        let before = cache.generation().expect("up");
-        forget_account_everywhere(account);
-        cache.put(before, v.clone(), later());
-        assert_eq!(cache.get(v.session_id, account), None);
-        let now = cache.generation().expect("up");
-        cache.put(now, v.clone(), later());
-        assert!(cache.get(v.session_id, account).is_some());
-        forget_account_everywhere(account);
-        assert_eq!(cache.get(v.session_id, account), None);
-    }
-
-    #[test]
-    fn an_expired_session_or_an_old_entry_is_not_used() {
-        let cache = SessionCache::new(Duration::from_millis(1));
-        cache.reset(true);
-        let account = Uuid::now_v7();
-        let v = viewer(account);
-        cache.put(cache.generation().unwrap(), v.clone(), later());
-        std::thread::sleep(Duration::from_millis(2));
-        assert_eq!(
-            cache.get(v.session_id, account),
-            None,
-            "older than its lifetime"
-        );
-        let cache = SessionCache::new(Duration::from_secs(30));
-        cache.reset(true);
-        cache.put(
-            cache.generation().unwrap(),
-            v.clone(),
-            Utc::now() - chrono::Duration::seconds(1),
-        );
-        assert_eq!(cache.get(v.session_id, account), None, "session expired");
-    }
-
-    #[test]
-    fn off_keeps_nothing() {
-        let cache = SessionCache::new(Duration::ZERO);
-        cache.reset(true);
-        assert_eq!(cache.generation(), None);
+        let (one, two) = (viewer(Uuid::now_v7()), viewer(Uuid::now_v7()));
+        let later = Utc::now() + chrono::Duration::hours(1);
+        cache.put(cache.generation().expect("up"), one.clone(), later);
+        cache.put(cache.generation().expect("up"), two.clone(), later);
+        forget_account_everywhere(one.id);
+        assert_eq!(cache.get(one.session_id, one.id), None);
+        assert_eq!(cache.get(two.session_id, two.id), Some(two));
     }
 }

@@ -38,6 +38,7 @@ impl DashboardQuery {
         let req = service::request(area_code.as_deref(), from, to, service::today())?;
         let read = service::dashboard(
             &s.db,
+            &s.live,
             &s.dashboards,
             &scope(ctx),
             s.settings.measurement.suppression_k,

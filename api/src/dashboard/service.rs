@@ -214,6 +214,7 @@ pub struct Read {
 /// The dashboard of `req.area` for this scope.
 pub async fn dashboard(
     db: &impl ConnectionTrait,
+    live: &crate::live::LiveBus,
     cache: &DashboardCache,
     scope: &Scope,
     k: u32,
@@ -238,7 +239,7 @@ pub async fn dashboard(
     } else {
         vec![target[..2].to_string()]
     };
-    let versions = crate::rollup::versions(db, &watched).await?;
+    let versions = crate::rollup::kept::versions(db, live, &watched).await?;
     let key = Key {
         area: req.area.clone(),
         period: req.period.clone(),

@@ -122,6 +122,7 @@ async fn dashboard_body(req: &HttpRequest, state: &AppState) -> ApiResult<Vec<u8
     let scope = Scope::for_viewer(&viewer);
     let data = dashboards::dashboard(
         &s.db,
+        &s.live,
         &s.dashboards,
         &scope,
         s.settings.measurement.suppression_k,

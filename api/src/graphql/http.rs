@@ -676,7 +676,7 @@ async fn run(
         && let Ok(Some(body)) = state
             .services
             .responses
-            .fresh(&state.services.db, key)
+            .fresh(&state.services.db, &state.services.live, key)
             .await
     {
         store_first(&state).await;

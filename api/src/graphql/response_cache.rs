@@ -158,13 +158,14 @@ impl ResponseCache {
     pub async fn fresh(
         &self,
         db: &impl ConnectionTrait,
+        live: &crate::live::LiveBus,
         key: &[u8; 32],
     ) -> ApiResult<Option<Bytes>> {
         let Some((kept, body)) = self.get(key) else {
             return Ok(None);
         };
         let provinces: Vec<String> = kept.iter().map(|(p, _)| p.clone()).collect();
-        let now = crate::rollup::versions(db, &provinces).await?;
+        let now = crate::rollup::kept::versions(db, live, &provinces).await?;
         if holds(&kept, &now) {
             Ok(Some(body))
         } else {

@@ -12,6 +12,7 @@
 //! resolvers publish after their commit ([`emit`]) into a broadcast channel shared by every
 //! server of the process on the same database URL (so two replicas in one test process see
 //! each other's events); replicas in different processes on one SQLite file do not.
+pub mod kept;
 pub mod ws;
 
 use std::{
@@ -39,6 +40,11 @@ use crate::auth::Scope;
 
 /// The PostgreSQL notification channel.
 pub const CHANNEL: &str = "ppaos_live";
+/// The payload prefix of a province's rollup change (`rollup:<province>`, migration
+/// `m20261207_000101`; `rollup::kept`).
+pub const ROLLUP_PREFIX: &str = "rollup:";
+/// The payload prefix of a barrier ([`LiveBus::settle`]).
+const SETTLE_PREFIX: &str = "settle:";
 
 /// Candidate events a subscription re-reads with one query.
 pub const BATCH: usize = 100;
@@ -224,6 +230,10 @@ pub struct LiveSettings {
     /// while this process's listener is up (`APP_SESSION_CACHE_SECS`; zero: off; see
     /// `auth::session_cache`).
     pub session_cache: Duration,
+    /// How long the rollups' province versions may be reused without reading them again, on
+    /// PostgreSQL while this process's listener is up (`APP_ROLLUP_VERSION_CACHE_SECS`; zero:
+    /// off; see `rollup::kept`).
+    pub version_cache: Duration,
 }
 
 impl LiveSettings {
@@ -246,6 +256,7 @@ impl Default for LiveSettings {
             send_timeout: Duration::from_secs(10),
             reread_connections: None,
             session_cache: Duration::from_secs(30),
+            version_cache: Duration::from_secs(30),
         }
     }
 }
@@ -320,6 +331,8 @@ pub struct LiveBus {
     db: DatabaseConnection,
     postgres: bool,
     listening: OnceCell<()>,
+    /// The last barrier the listener heard ([`LiveBus::settle`]).
+    settled: watch::Sender<String>,
     /// Dropped with the bus: stops the listener task.
     _stop: watch::Sender<()>,
     stop: watch::Receiver<()>,
@@ -330,6 +343,9 @@ pub struct LiveBus {
     reads: Reads,
     /// Sessions resolved recently, kept current by the listener (PostgreSQL only).
     pub sessions: Arc<crate::auth::session_cache::SessionCache>,
+    /// Province versions of the rollups read recently, kept current by the listener
+    /// (PostgreSQL only).
+    pub versions: Arc<crate::rollup::kept::VersionCache>,
 }
 
 impl LiveBus {
@@ -358,12 +374,19 @@ impl LiveBus {
         } else {
             Duration::ZERO
         });
+        let versions = crate::rollup::kept::VersionCache::new(if postgres {
+            settings.version_cache
+        } else {
+            Duration::ZERO
+        });
         Self {
             sessions,
+            versions,
             channels,
             db,
             postgres,
             listening: OnceCell::new(),
+            settled: watch::channel(String::new()).0,
             _stop: stop_tx,
             stop,
             open: AtomicUsize::new(0),
@@ -398,6 +421,34 @@ impl LiveBus {
         }
     }
 
+    /// Waits until this process's listener has heard every notification committed before the
+    /// call (PostgreSQL delivers them in commit order, so hearing a barrier sent now is
+    /// enough); at most 5 s. Nothing to wait for on SQLite. For tests that count statements
+    /// or compare what is kept.
+    pub async fn settle(&self) {
+        if !self.postgres {
+            return;
+        }
+        self.ensure_listening().await;
+        let token = format!("{SETTLE_PREFIX}{}", Uuid::now_v7());
+        let mut heard = self.settled.subscribe();
+        let sent = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), token.clone().into()],
+            ))
+            .await;
+        if sent.is_ok() {
+            let _ = tokio::time::timeout(
+                Duration::from_secs(5),
+                heard.wait_for(|last| *last == token),
+            )
+            .await;
+        }
+    }
+
     /// Hands an event to the subscriptions of this process only (what the listener does with
     /// each notification, and the SQLite path).
     pub fn deliver_locally(&self, event: Event) {
@@ -417,6 +468,8 @@ impl LiveBus {
                         pool,
                         self.channels.clone(),
                         self.sessions.clone(),
+                        self.versions.clone(),
+                        self.settled.clone(),
                         self.stop.clone(),
                         ready,
                     ));
@@ -507,6 +560,8 @@ async fn listen(
     pool: sea_orm::sqlx::PgPool,
     channels: Channels,
     sessions: Arc<crate::auth::session_cache::SessionCache>,
+    versions: Arc<crate::rollup::kept::VersionCache>,
+    settled: watch::Sender<String>,
     mut stop: watch::Receiver<()>,
     ready: tokio::sync::oneshot::Sender<()>,
 ) {
@@ -533,6 +588,7 @@ async fn listen(
         };
         // Listening from here on: what changes now is heard, what changed while away is not.
         sessions.reset(true);
+        versions.reset(true);
         if let Some(ready) = ready.take() {
             let _ = ready.send(());
         }
@@ -541,7 +597,11 @@ async fn listen(
                 _ = stop.changed() => return,
                 n = listener.try_recv() => match n {
                     Ok(Some(n)) => {
-                        if let Some(event) = Event::decode(n.payload()) {
+                        if let Some(province) = n.payload().strip_prefix(ROLLUP_PREFIX) {
+                            versions.forget(province);
+                        } else if n.payload().starts_with(SETTLE_PREFIX) {
+                            settled.send_replace(n.payload().to_owned());
+                        } else if let Some(event) = Event::decode(n.payload()) {
                             if event.kind == Kind::Account {
                                 sessions.forget_account(event.id);
                             }
@@ -552,11 +612,13 @@ async fn listen(
                     // emptied again once listening).
                     Ok(None) => {
                         sessions.reset(false);
+                        versions.reset(false);
                         tracing::warn!("live listener lost its connection; reconnecting");
                         break;
                     }
                     Err(e) => {
                         sessions.reset(false);
+                        versions.reset(false);
                         tracing::warn!(error = %e, "live listener failed; reconnecting");
                         break;
                     }

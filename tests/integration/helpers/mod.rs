@@ -218,7 +218,16 @@ impl TestApp {
         usize::from(!self.state.services.live.sessions.enabled())
     }
 
-    pub fn reset_statements(&self) {
+    /// Statements a dashboard answered from memory spends on the rollups' versions once this
+    /// replica has read them: none with the version cache (PostgreSQL), one otherwise.
+    pub fn version_statements(&self) -> usize {
+        usize::from(!self.state.services.live.versions.enabled())
+    }
+
+    /// Waits for the notifications committed so far (PostgreSQL: what this replica keeps is
+    /// then settled, so counts do not depend on when they arrive), then counts from zero.
+    pub async fn reset_statements(&self) {
+        self.state.services.live.settle().await;
         self.statements.store(0, Ordering::SeqCst);
     }
 }

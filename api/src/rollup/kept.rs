@@ -1,0 +1,121 @@
+//! Province versions kept in memory (PostgreSQL, `APP_ROLLUP_VERSION_CACHE_SECS`), so that a
+//! dashboard answered from memory costs no statement at all.
+//!
+//! A dashboard, and a whole dashboard answer, is reused while the `_version` of the provinces
+//! it was read from is unchanged ([`super::versions`]). Every write that changes a province's
+//! rollups bumps that version in its transaction, and a trigger (migration
+//! `m20261207_000101`) sends `rollup:<province>` on the `ppaos_live` channel with the commit,
+//! whoever wrote. Each replica keeps the versions it read until that notification arrives
+//! (milliseconds), under the rules of `live::kept`: nothing is trusted while its listener is
+//! away, and no read that overlapped a change is kept. The writing process drops the
+//! province's version itself as it bumps it, so its own next read goes to the database.
+use std::{
+    sync::{Arc, LazyLock, Mutex, Weak},
+    time::Duration,
+};
+
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::live::{LiveBus, kept::Kept};
+
+/// Provinces kept at most (there are 77).
+const MAX_ENTRIES: usize = 1024;
+
+/// Province code → its `_version` (`None`: no version row yet).
+pub struct VersionCache(Kept<String, Option<i64>>);
+
+/// Every cache of the process, so that a write here reaches them all at once.
+static CACHES: LazyLock<Mutex<Vec<Weak<VersionCache>>>> = LazyLock::new(Default::default);
+
+impl VersionCache {
+    /// A cache keeping versions for `lifetime` (zero: off).
+    pub fn new(lifetime: Duration) -> Arc<Self> {
+        let cache = Arc::new(Self(Kept::new(lifetime, MAX_ENTRIES)));
+        if cache.0.enabled() {
+            let mut all = CACHES.lock().expect("version caches");
+            all.retain(|c| c.strong_count() > 0);
+            all.push(Arc::downgrade(&cache));
+        }
+        cache
+    }
+
+    /// Whether versions are kept at all (PostgreSQL with a positive lifetime).
+    pub fn enabled(&self) -> bool {
+        self.0.enabled()
+    }
+
+    /// Drops the version of `province` (its rollups changed).
+    pub fn forget(&self, province: &str) {
+        self.0.forget(|p, _| p == province);
+    }
+
+    /// See [`Kept::reset`].
+    pub fn reset(&self, up: bool) {
+        self.0.reset(up);
+    }
+
+    /// Provinces kept now (for tests).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Drops these provinces' versions from every cache of the process (their rollups are being
+/// changed by a write of this process).
+pub fn forget_everywhere<'a>(provinces: impl IntoIterator<Item = &'a str>) {
+    let caches: Vec<Arc<VersionCache>> = CACHES
+        .lock()
+        .expect("version caches")
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    if caches.is_empty() {
+        return;
+    }
+    for p in provinces {
+        for c in &caches {
+            c.forget(p);
+        }
+    }
+}
+
+/// [`super::versions`], from memory when every province's version is kept and may be trusted.
+pub async fn versions(
+    conn: &impl ConnectionTrait,
+    live: &LiveBus,
+    provinces: &[String],
+) -> Result<Vec<(String, i64)>, DbErr> {
+    let cache = &live.versions.0;
+    if !cache.enabled() {
+        return super::versions(conn, provinces).await;
+    }
+    live.ensure_listening().await;
+    let kept: Option<Vec<Option<i64>>> = provinces.iter().map(|p| cache.get(p)).collect();
+    if let Some(kept) = kept {
+        let mut found: Vec<(String, i64)> = provinces
+            .iter()
+            .zip(kept)
+            .filter_map(|(p, v)| Some((p.clone(), v?)))
+            .collect();
+        // As the database orders them.
+        found.sort();
+        found.dedup();
+        return Ok(found);
+    }
+    let generation = cache.generation();
+    let found = super::versions(conn, provinces).await?;
+    if let Some(generation) = generation {
+        cache.put(
+            generation,
+            provinces.iter().map(|p| {
+                let v = found.iter().find(|(code, _)| code == p).map(|(_, v)| *v);
+                (p.clone(), v)
+            }),
+        );
+    }
+    Ok(found)
+}
