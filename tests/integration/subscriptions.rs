@@ -595,13 +595,7 @@ async fn a_burst_larger_than_the_buffer_reaches_a_client_that_reads() {
     const CASE_COUNT: u64 = 16;
     let c = casework_with(|s| s.live.buffer = BUFFER).await;
     let port = serve(&c.app);
-    let mut ws = connect(port, &c.coordinator.token).await;
-    subscribe(&mut ws, "c", CASES).await;
-    let cw = &c;
-    until_heard(&mut ws, |seed| async move {
-        cw.open_case(&cw.household(seed).await).await
-    })
-    .await;
+    let mut ws = listening_to_cases(&c, port).await;
     let mut cases = Vec::new();
     for seed in 0..CASE_COUNT {
         cases.push(uuid_of(&c.open_case(&c.household(seed).await).await));
@@ -637,6 +631,17 @@ async fn a_burst_larger_than_the_buffer_reaches_a_client_that_reads() {
 }
 
 const CASES: &str = "subscription { caseChanged { id } }";
+
+/// The coordinator's socket subscribed to `caseChanged`, once an event proved it listens.
+async fn listening_to_cases(c: &crate::helpers::casework::Casework, port: u16) -> Socket {
+    let mut ws = connect(port, &c.coordinator.token).await;
+    subscribe(&mut ws, "c", CASES).await;
+    until_heard(&mut ws, |seed| async move {
+        c.open_case(&c.household(seed).await).await
+    })
+    .await;
+    ws
+}
 
 #[actix_web::test]
 async fn an_event_outside_a_subscribers_areas_costs_it_no_query() {
@@ -785,13 +790,7 @@ async fn on_postgres_any_committed_write_is_heard_and_a_rolled_back_one_is_not()
         return; // SQLite publishes from the resolvers only (docs/subscriptions.md).
     }
     let port = serve(&c.app);
-    let mut ws = connect(port, &c.coordinator.token).await;
-    subscribe(&mut ws, "c", CASES).await;
-    let cw = &c;
-    until_heard(&mut ws, |seed| async move {
-        cw.open_case(&cw.household(seed).await).await
-    })
-    .await;
+    let mut ws = listening_to_cases(&c, port).await;
     let fence = c.open_case(&c.household(1).await).await;
     events_until(&mut ws, "caseChanged", &fence).await;
     let rolled_back = crate::helpers::casework::uuid_of(&c.open_case(&c.household(2).await).await);

@@ -411,13 +411,13 @@ pub async fn resolve_viewer_cached(
     // The listener keeps the cache current; it starts with the first request.
     live.ensure_listening().await;
     let claims = keys.verify(bearer).map_err(|_| invalid_token())?;
-    if let Some(viewer) = cache.get(claims.sid, claims.sub) {
+    if let Some(viewer) = cache.viewer(claims.sid, claims.sub) {
         return Ok(Viewer::Account(viewer));
     }
     let generation = cache.generation();
     let (viewer, session_expires_at) = read_viewer(db, &claims).await?;
     if let Some(generation) = generation {
-        cache.put(generation, viewer.clone(), session_expires_at);
+        cache.keep(generation, viewer.clone(), session_expires_at);
     }
     Ok(Viewer::Account(viewer))
 }

@@ -19,56 +19,49 @@
 //!
 //! Races: a read of the database that started before a change and ends after it does not
 //! store what it read (`live::kept`).
-use std::{
-    sync::{Arc, LazyLock, Mutex, Weak},
-    time::Duration,
-};
+use std::{ops::Deref, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::AccountViewer;
-use crate::live::kept::Kept;
+use crate::live::kept::{Kept, Registry};
 
 /// Sessions kept at most; a full cache is emptied (it refills from the database).
 pub const MAX_ENTRIES: usize = 65_536;
 
-/// See the module documentation: session id → (viewer, the session's expiry).
+/// See the module documentation: session id → (viewer, the session's expiry). The rest of
+/// its interface (`enabled`, `generation`, `reset`, `len`) is [`Kept`]'s.
 pub struct SessionCache(Kept<Uuid, (AccountViewer, DateTime<Utc>)>);
 
-/// Every cache of the process, so that a change made here reaches them all at once.
-static CACHES: LazyLock<Mutex<Vec<Weak<SessionCache>>>> = LazyLock::new(Default::default);
+static CACHES: Registry<SessionCache> = Registry::new();
+
+impl Deref for SessionCache {
+    type Target = Kept<Uuid, (AccountViewer, DateTime<Utc>)>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
 
 impl SessionCache {
     /// A cache keeping sessions for `lifetime` (zero: off).
     pub fn new(lifetime: Duration) -> Arc<Self> {
         let cache = Arc::new(Self(Kept::new(lifetime, MAX_ENTRIES)));
         if cache.enabled() {
-            let mut all = CACHES.lock().expect("session caches");
-            all.retain(|c| c.strong_count() > 0);
-            all.push(Arc::downgrade(&cache));
+            CACHES.register(&cache);
         }
         cache
     }
 
-    /// Whether sessions are kept at all (a positive lifetime).
-    pub fn enabled(&self) -> bool {
-        self.0.enabled()
-    }
-
     /// The viewer of session `session` for the token's subject `account`, if kept and usable.
-    pub fn get(&self, session: Uuid, account: Uuid) -> Option<AccountViewer> {
+    pub fn viewer(&self, session: Uuid, account: Uuid) -> Option<AccountViewer> {
         let (viewer, expires_at) = self.0.get(&session)?;
         (viewer.id == account && expires_at > Utc::now()).then_some(viewer)
     }
 
-    /// See [`Kept::generation`].
-    pub fn generation(&self) -> Option<u64> {
-        self.0.generation()
-    }
-
     /// Keeps a session read from the database (see [`Kept::put`]).
-    pub fn put(&self, generation: u64, viewer: AccountViewer, session_expires_at: DateTime<Utc>) {
+    pub fn keep(&self, generation: u64, viewer: AccountViewer, session_expires_at: DateTime<Utc>) {
         self.0.put(
             generation,
             [(viewer.session_id, (viewer, session_expires_at))],
@@ -79,32 +72,12 @@ impl SessionCache {
     pub fn forget_account(&self, account: Uuid) {
         self.0.forget(|_, (viewer, _)| viewer.id == account);
     }
-
-    /// See [`Kept::reset`].
-    pub fn reset(&self, up: bool) {
-        self.0.reset(up);
-    }
-
-    /// Sessions kept now (for tests).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// Drops the sessions of `account` from every cache of the process (call after the commit of
 /// a change to the account or its sessions).
 pub fn forget_account_everywhere(account: Uuid) {
-    let caches: Vec<Arc<SessionCache>> = CACHES
-        .lock()
-        .expect("session caches")
-        .iter()
-        .filter_map(Weak::upgrade)
-        .collect();
-    for c in caches {
+    for c in CACHES.all() {
         c.forget_account(account);
     }
 }
@@ -132,14 +105,14 @@ mod tests {
         let account = Uuid::now_v7();
         let v = viewer(account);
         let later = Utc::now() + chrono::Duration::hours(1);
-        cache.put(cache.generation().expect("up"), v.clone(), later);
-        assert_eq!(cache.get(v.session_id, account), Some(v.clone()));
+        cache.keep(cache.generation().expect("up"), v.clone(), later);
+        assert_eq!(cache.viewer(v.session_id, account), Some(v.clone()));
         // Another subject presenting the session id gets nothing.
-        assert_eq!(cache.get(v.session_id, Uuid::now_v7()), None);
+        assert_eq!(cache.viewer(v.session_id, Uuid::now_v7()), None);
         let expired = viewer(account);
         let earlier = Utc::now() - chrono::Duration::seconds(1);
-        cache.put(cache.generation().expect("up"), expired.clone(), earlier);
-        assert_eq!(cache.get(expired.session_id, account), None);
+        cache.keep(cache.generation().expect("up"), expired.clone(), earlier);
+        assert_eq!(cache.viewer(expired.session_id, account), None);
     }
 
     #[test]
@@ -148,10 +121,10 @@ mod tests {
         cache.reset(true);
         let (one, two) = (viewer(Uuid::now_v7()), viewer(Uuid::now_v7()));
         let later = Utc::now() + chrono::Duration::hours(1);
-        cache.put(cache.generation().expect("up"), one.clone(), later);
-        cache.put(cache.generation().expect("up"), two.clone(), later);
+        cache.keep(cache.generation().expect("up"), one.clone(), later);
+        cache.keep(cache.generation().expect("up"), two.clone(), later);
         forget_account_everywhere(one.id);
-        assert_eq!(cache.get(one.session_id, one.id), None);
-        assert_eq!(cache.get(two.session_id, two.id), Some(two));
+        assert_eq!(cache.viewer(one.session_id, one.id), None);
+        assert_eq!(cache.viewer(two.session_id, two.id), Some(two));
     }
 }

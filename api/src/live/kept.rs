@@ -14,11 +14,39 @@ use std::{
     collections::HashMap,
     hash::Hash,
     sync::{
-        Mutex,
+        Arc, Mutex, Weak,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
+
+/// The caches of one kind in this process, so that a write made here reaches them all at
+/// once (every replica of the process: the test suite runs several).
+pub struct Registry<T>(Mutex<Vec<Weak<T>>>);
+
+impl<T> Registry<T> {
+    pub const fn new() -> Self {
+        Self(Mutex::new(Vec::new()))
+    }
+
+    pub fn register(&self, cache: &Arc<T>) {
+        let mut all = self.0.lock().expect("cache registry");
+        all.retain(|c| c.strong_count() > 0);
+        all.push(Arc::downgrade(cache));
+    }
+
+    /// Every registered cache still alive.
+    pub fn all(&self) -> Vec<Arc<T>> {
+        let all = self.0.lock().expect("cache registry");
+        all.iter().filter_map(Weak::upgrade).collect()
+    }
+}
+
+impl<T> Default for Registry<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// See the module documentation.
 pub struct Kept<K, V> {

@@ -598,7 +598,7 @@ async fn listen(
                 n = listener.try_recv() => match n {
                     Ok(Some(n)) => {
                         if let Some(province) = n.payload().strip_prefix(ROLLUP_PREFIX) {
-                            versions.forget(province);
+                            versions.forget(|p, _| p == province);
                         } else if n.payload().starts_with(SETTLE_PREFIX) {
                             settled.send_replace(n.payload().to_owned());
                         } else if let Some(event) = Event::decode(n.payload()) {

@@ -9,76 +9,52 @@
 //! (milliseconds), under the rules of `live::kept`: nothing is trusted while its listener is
 //! away, and no read that overlapped a change is kept. The writing process drops the
 //! province's version itself as it bumps it, so its own next read goes to the database.
-use std::{
-    sync::{Arc, LazyLock, Mutex, Weak},
-    time::Duration,
-};
+use std::{ops::Deref, sync::Arc, time::Duration};
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::live::{LiveBus, kept::Kept};
+use crate::live::{
+    LiveBus,
+    kept::{Kept, Registry},
+};
 
 /// Provinces kept at most (there are 77).
 const MAX_ENTRIES: usize = 1024;
 
-/// Province code → its `_version` (`None`: no version row yet).
+/// Province code → its `_version` (`None`: no version row yet). Its interface is [`Kept`]'s.
 pub struct VersionCache(Kept<String, Option<i64>>);
 
-/// Every cache of the process, so that a write here reaches them all at once.
-static CACHES: LazyLock<Mutex<Vec<Weak<VersionCache>>>> = LazyLock::new(Default::default);
+static CACHES: Registry<VersionCache> = Registry::new();
+
+impl Deref for VersionCache {
+    type Target = Kept<String, Option<i64>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
 
 impl VersionCache {
     /// A cache keeping versions for `lifetime` (zero: off).
     pub fn new(lifetime: Duration) -> Arc<Self> {
         let cache = Arc::new(Self(Kept::new(lifetime, MAX_ENTRIES)));
-        if cache.0.enabled() {
-            let mut all = CACHES.lock().expect("version caches");
-            all.retain(|c| c.strong_count() > 0);
-            all.push(Arc::downgrade(&cache));
+        if cache.enabled() {
+            CACHES.register(&cache);
         }
         cache
-    }
-
-    /// Whether versions are kept at all (PostgreSQL with a positive lifetime).
-    pub fn enabled(&self) -> bool {
-        self.0.enabled()
-    }
-
-    /// Drops the version of `province` (its rollups changed).
-    pub fn forget(&self, province: &str) {
-        self.0.forget(|p, _| p == province);
-    }
-
-    /// See [`Kept::reset`].
-    pub fn reset(&self, up: bool) {
-        self.0.reset(up);
-    }
-
-    /// Provinces kept now (for tests).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 
 /// Drops these provinces' versions from every cache of the process (their rollups are being
 /// changed by a write of this process).
 pub fn forget_everywhere<'a>(provinces: impl IntoIterator<Item = &'a str>) {
-    let caches: Vec<Arc<VersionCache>> = CACHES
-        .lock()
-        .expect("version caches")
-        .iter()
-        .filter_map(Weak::upgrade)
-        .collect();
+    let caches = CACHES.all();
     if caches.is_empty() {
         return;
     }
     for p in provinces {
         for c in &caches {
-            c.forget(p);
+            c.forget(|code, _| code == p);
         }
     }
 }
@@ -89,7 +65,7 @@ pub async fn versions(
     live: &LiveBus,
     provinces: &[String],
 ) -> Result<Vec<(String, i64)>, DbErr> {
-    let cache = &live.versions.0;
+    let cache: &Kept<String, Option<i64>> = &live.versions;
     if !cache.enabled() {
         return super::versions(conn, provinces).await;
     }
