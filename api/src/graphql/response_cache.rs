@@ -6,9 +6,10 @@
 //! the access check depend on), the day (the default period and "overdue" end today) and the
 //! `_version` of the provinces it was read from — every write that changes a province's
 //! rollups bumps that version in its own transaction, on whichever replica it runs. Serving
-//! the kept bytes after one statement that reads those versions skips the execution of a
-//! ~1,500-field answer, which costs far more than the two statements (the session and the
-//! versions) that a hit still makes.
+//! the kept bytes after reading those versions skips the execution of a ~1,500-field answer.
+//! On PostgreSQL the versions (and the session) come from memory kept current by the
+//! database's notifications (`rollup::kept`, `auth::session_cache`): a hit costs no
+//! statement; elsewhere it costs two (the session and the versions).
 //!
 //! What is kept: only a single query whose root fields are all `dashboard` (or `__typename`),
 //! answered without errors, during which the resolvers recorded the provinces they read and
