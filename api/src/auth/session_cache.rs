@@ -45,11 +45,12 @@ impl Deref for SessionCache {
 }
 
 impl SessionCache {
-    /// A cache keeping sessions for `lifetime` (zero: off).
-    pub fn new(lifetime: Duration) -> Arc<Self> {
+    /// A cache keeping sessions for `lifetime` (zero: off), of the database `database`
+    /// (`live::kept::database_identity`).
+    pub fn new(lifetime: Duration, database: String) -> Arc<Self> {
         let cache = Arc::new(Self(Kept::new(lifetime, MAX_ENTRIES)));
         if cache.enabled() {
-            CACHES.register(&cache);
+            CACHES.register(database, &cache);
         }
         cache
     }
@@ -74,10 +75,10 @@ impl SessionCache {
     }
 }
 
-/// Drops the sessions of `account` from every cache of the process (call after the commit of
-/// a change to the account or its sessions).
-pub fn forget_account_everywhere(account: Uuid) {
-    for c in CACHES.all() {
+/// Drops the sessions of `account` from every cache of the process on the database `db` (call
+/// after the commit of a change to the account or its sessions).
+pub fn forget_account_everywhere(db: &sea_orm::DatabaseConnection, account: Uuid) {
+    for c in CACHES.of(&crate::live::kept::database_identity(db)) {
         c.forget_account(account);
     }
 }
@@ -100,7 +101,7 @@ mod tests {
 
     #[test]
     fn a_kept_session_serves_its_own_subject_until_it_expires() {
-        let cache = SessionCache::new(Duration::from_secs(30));
+        let cache = SessionCache::new(Duration::from_secs(30), "unit-subject".into());
         cache.reset(true);
         let account = Uuid::now_v7();
         let v = viewer(account);
@@ -116,15 +117,22 @@ mod tests {
     }
 
     #[test]
-    fn forgetting_an_account_everywhere_drops_its_sessions_only() {
-        let cache = SessionCache::new(Duration::from_secs(30));
+    fn forgetting_an_account_drops_its_sessions_in_the_caches_of_its_database_only() {
+        let cache = SessionCache::new(Duration::from_secs(30), "unit-forget".into());
         cache.reset(true);
         let (one, two) = (viewer(Uuid::now_v7()), viewer(Uuid::now_v7()));
         let later = Utc::now() + chrono::Duration::hours(1);
         cache.keep(cache.generation().expect("up"), one.clone(), later);
         cache.keep(cache.generation().expect("up"), two.clone(), later);
-        forget_account_everywhere(one.id);
+        let elsewhere = SessionCache::new(Duration::from_secs(30), "unit-elsewhere".into());
+        elsewhere.reset(true);
+        elsewhere.keep(elsewhere.generation().expect("up"), one.clone(), later);
+        for c in CACHES.of("unit-forget") {
+            c.forget_account(one.id);
+        }
         assert_eq!(cache.viewer(one.session_id, one.id), None);
         assert_eq!(cache.viewer(two.session_id, two.id), Some(two));
+        // Another database's cache is not touched.
+        assert_eq!(elsewhere.viewer(one.session_id, one.id), Some(one));
     }
 }

@@ -382,8 +382,13 @@ enum Rejection {
 }
 
 /// Checks the document before anything runs (see `graphql::document`) and hands the parsed
-/// document to async-graphql, so it is parsed once. Says whether its answer may be reused.
-fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Reuse, Rejection> {
+/// document to async-graphql, so it is parsed once. Says whether its answer may be reused,
+/// and whether it is a mutation.
+fn precheck(
+    request: &mut Request,
+    state: &AppState,
+    via_get: bool,
+) -> Result<(Reuse, bool), Rejection> {
     let text_key = |request: &Request| {
         let variables = serde_json::to_string(&request.variables).unwrap_or_default();
         introspection_cache::key(
@@ -400,7 +405,7 @@ fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Re
     if let Some(key) = known_key
         && responses.is_dashboard_text(&key)
     {
-        return Ok(Reuse::Dashboards(key));
+        return Ok((Reuse::Dashboards(key), false));
     }
     let (doc, ty) = document::parse_and_check(
         &request.query,
@@ -425,7 +430,7 @@ fn precheck(request: &mut Request, state: &AppState, via_get: bool) -> Result<Re
         Reuse::No
     };
     request.set_parsed_query(doc);
-    Ok(reuse)
+    Ok((reuse, ty == OperationType::Mutation))
 }
 
 /// Runs the request and counts it in `/metrics` (operation, outcome, latency).
@@ -557,9 +562,13 @@ async fn run(
     }
 
     let mut cache_keys = Vec::with_capacity(requests.len());
+    let mut mutates = false;
     for request in &mut requests {
         match precheck(request, &state, via_get) {
-            Ok(key) => cache_keys.push(key),
+            Ok((key, mutation)) => {
+                cache_keys.push(key);
+                mutates |= mutation;
+            }
             Err(Rejection::MethodNotAllowed) => {
                 return HttpResponse::MethodNotAllowed()
                     .insert_header((header::ALLOW, "POST"))
@@ -719,6 +728,12 @@ async fn run(
             }
         };
         responses.push(response);
+    }
+    // A mutation may have changed rollups: this replica reads the provinces' versions again
+    // (the others hear of it from the database; `rollup::kept`). Done before answering, so
+    // the client's next read here sees its write.
+    if mutates {
+        state.services.live.versions.forget_all();
     }
 
     let database_away = responses

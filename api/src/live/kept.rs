@@ -20,26 +20,46 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// The caches of one kind in this process, so that a write made here reaches them all at
-/// once (every replica of the process: the test suite runs several).
-pub struct Registry<T>(Mutex<Vec<Weak<T>>>);
+/// The caches of one kind in this process, by database, so that a write made here reaches at
+/// once every replica of the process on the same database (the test suite runs several) and
+/// no other.
+pub struct Registry<T>(Mutex<Vec<(String, Weak<T>)>>);
 
 impl<T> Registry<T> {
     pub const fn new() -> Self {
         Self(Mutex::new(Vec::new()))
     }
 
-    pub fn register(&self, cache: &Arc<T>) {
+    /// Registers `cache` of the database `database` ([`database_identity`]).
+    pub fn register(&self, database: String, cache: &Arc<T>) {
         let mut all = self.0.lock().expect("cache registry");
-        all.retain(|c| c.strong_count() > 0);
-        all.push(Arc::downgrade(cache));
+        all.retain(|(_, c)| c.strong_count() > 0);
+        all.push((database, Arc::downgrade(cache)));
     }
 
-    /// Every registered cache still alive.
-    pub fn all(&self) -> Vec<Arc<T>> {
+    /// Every registered cache of `database` still alive.
+    pub fn of(&self, database: &str) -> Vec<Arc<T>> {
         let all = self.0.lock().expect("cache registry");
-        all.iter().filter_map(Weak::upgrade).collect()
+        all.iter()
+            .filter(|(d, _)| d == database)
+            .filter_map(|(_, c)| c.upgrade())
+            .collect()
     }
+}
+
+/// Which database `db` is, for [`Registry`]: host, port and name on PostgreSQL (the only
+/// backend with kept values).
+pub fn database_identity(db: &sea_orm::DatabaseConnection) -> String {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return String::new();
+    }
+    let options = db.get_postgres_connection_pool().connect_options();
+    format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    )
 }
 
 impl<T> Default for Registry<T> {

@@ -369,11 +369,14 @@ impl LiveBus {
                 .clone()
         };
         let (stop_tx, stop) = watch::channel(());
-        let sessions = crate::auth::session_cache::SessionCache::new(if postgres {
-            settings.session_cache
-        } else {
-            Duration::ZERO
-        });
+        let sessions = crate::auth::session_cache::SessionCache::new(
+            if postgres {
+                settings.session_cache
+            } else {
+                Duration::ZERO
+            },
+            kept::database_identity(&db),
+        );
         let versions = crate::rollup::kept::VersionCache::new(if postgres {
             settings.version_cache
         } else {
@@ -1098,7 +1101,7 @@ pub async fn route_of(
 /// commit.
 pub fn account_changed_locally(db: &DatabaseConnection, account: Uuid) {
     // The sessions this process keeps, at once (the notification follows).
-    crate::auth::session_cache::forget_account_everywhere(account);
+    crate::auth::session_cache::forget_account_everywhere(db, account);
     if db.get_database_backend() == DbBackend::Postgres {
         return;
     }

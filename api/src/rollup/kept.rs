@@ -7,24 +7,20 @@
 //! `m20261207_000101`) sends `rollup:<province>` on the `ppaos_live` channel with the commit,
 //! whoever wrote. Each replica keeps the versions it read until that notification arrives
 //! (milliseconds), under the rules of `live::kept`: nothing is trusted while its listener is
-//! away, and no read that overlapped a change is kept. The writing process drops the
-//! province's version itself as it bumps it, so its own next read goes to the database.
+//! away, and no read that overlapped a change is kept. A replica that ran a GraphQL mutation
+//! forgets all its versions before answering it (`graphql::http`), so its own next read goes
+//! to the database.
 use std::{ops::Deref, sync::Arc, time::Duration};
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::live::{
-    LiveBus,
-    kept::{Kept, Registry},
-};
+use crate::live::{LiveBus, kept::Kept};
 
 /// Provinces kept at most (there are 77).
 const MAX_ENTRIES: usize = 1024;
 
 /// Province code → its `_version` (`None`: no version row yet). Its interface is [`Kept`]'s.
 pub struct VersionCache(Kept<String, Option<i64>>);
-
-static CACHES: Registry<VersionCache> = Registry::new();
 
 impl Deref for VersionCache {
     type Target = Kept<String, Option<i64>>;
@@ -37,25 +33,12 @@ impl Deref for VersionCache {
 impl VersionCache {
     /// A cache keeping versions for `lifetime` (zero: off).
     pub fn new(lifetime: Duration) -> Arc<Self> {
-        let cache = Arc::new(Self(Kept::new(lifetime, MAX_ENTRIES)));
-        if cache.enabled() {
-            CACHES.register(&cache);
-        }
-        cache
+        Arc::new(Self(Kept::new(lifetime, MAX_ENTRIES)))
     }
-}
 
-/// Drops these provinces' versions from every cache of the process (their rollups are being
-/// changed by a write of this process).
-pub fn forget_everywhere<'a>(provinces: impl IntoIterator<Item = &'a str>) {
-    let caches = CACHES.all();
-    if caches.is_empty() {
-        return;
-    }
-    for p in provinces {
-        for c in &caches {
-            c.forget(|code, _| code == p);
-        }
+    /// Drops every kept version (this replica may have changed any province).
+    pub fn forget_all(&self) {
+        self.0.forget(|_, _| true);
     }
 }
 

@@ -190,14 +190,6 @@ fn chunk_lengths(n: usize) -> impl Iterator<Item = usize> {
 /// excluded.n, …`. Sorted keys make concurrent writers lock the rows in the same order.
 async fn upsert(conn: &impl ConnectionTrait, deltas: &[RollupDelta]) -> Result<(), DbErr> {
     use area_rollup::Column as C;
-    // The provinces whose version this bumps: this process forgets them now, the others when
-    // the commit's notification arrives (`kept`).
-    kept::forget_everywhere(
-        deltas
-            .iter()
-            .filter(|d| d.metric == metric::VERSION)
-            .map(|d| d.area_code.as_str()),
-    );
     let mut rest = deltas;
     for len in chunk_lengths(deltas.len()) {
         let (chunk, tail) = rest.split_at(len);
