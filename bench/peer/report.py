@@ -22,12 +22,14 @@ for line in open(f"{work}/statements.tsv"):
 rss = dict(line.split("\t") for line in open(f"{work}/rss.tsv").read().split("\n") if line)
 start = {s: open(f"{work}/{s}.start").read().strip() for s in ("ours", "peer")}
 
-label = {"detail": "household detail", "page50": "page of 50 households"}
+label = {"detail": "household detail", "page50": "page of 50 households", "inbox": "agency inbox (50 referrals)"}
+order = list(label)  # the requests in run.sh's order; others after them
 print("| request | conns | PostGraphile req/s | p50 | p99 | service req/s | p50 | p99 | req/s ratio | p99 ratio |"
       " server CPU ms/req (PG'ile / service) | PostgreSQL CPU ms/req (PG'ile / service) |"
       " pgbench, the service's statements (req/s) | service / pgbench | rounds |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for (side, name, c) in sorted(k for k in runs if k[0] == "ours"):
+rank = lambda name: (order.index(name) if name in order else len(order), name)
+for (side, name, c) in sorted((k for k in runs if k[0] == "ours"), key=lambda k: (rank(k[1]), k[2])):
     ours, peer = runs[("ours", name, c)], runs[("peer", name, c)]
     med = lambda rows, i: statistics.median(r[i] for r in rows)
     o = [med(ours, i) for i in range(5)]
@@ -39,7 +41,7 @@ for (side, name, c) in sorted(k for k in runs if k[0] == "ours"):
 print()
 print("| | PostGraphile | service |")
 print("|---|---|---|")
-for name in ("detail", "page50"):
-    print(f"| SQL statements per {label[name]} request | {stmts.get(('peer', name), '?')} | {stmts.get(('ours', name), '?')} |")
+for name in sorted({n for _s, n in stmts}, key=rank):
+    print(f"| SQL statements per {label.get(name, name)} request | {stmts.get(('peer', name), '?')} | {stmts.get(('ours', name), '?')} |")
 print(f"| peak RSS (VmHWM) | {int(rss['peer']) / 1024:.0f} MB | {int(rss['ours']) / 1024:.0f} MB |")
 print(f"| start to first answer | {start['peer']} s | {start['ours']} s |")

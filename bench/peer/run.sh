@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The service next to PostGraphile v5 on the same PostgreSQL database (see bench/peer/README.md).
-#   bash bench/peer/run.sh setup   # fresh DB ppaos_peer_bench: 5,000 households, assessments, matches; npm install
+#   bash bench/peer/run.sh setup   # fresh DB ppaos_peer_bench: 5,000 households, assessments, matches, casework; npm install
 #   bash bench/peer/run.sh run     # both servers, interleaved wrk rounds, statements, CPU, RSS -> results
 #   bash bench/peer/run.sh all     # setup, then run
 # Environment: ROUNDS (3), DURATION (10 s per wrk run), CONNS ("10 50").
@@ -14,6 +14,8 @@ DB=ppaos_peer_bench
 RO_ROLE=ppaos_peer_ro
 OURS_PORT=18381
 PEER_PORT=18383
+AGENCY_ID=00000000-0000-4000-8000-0000000000b1  # seed.sql's bench agency: its staff account reads the inbox
+REQUESTS="detail page50 inbox"
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-"10 50"}
@@ -45,6 +47,7 @@ setup() {
     "${PSQL[@]}" -f "$HERE/seed.sql"
     "$BIN" rollup rebuild > /dev/null 2>&1
     echo 'bench-password-0123' | "$BIN" account create --login bench-admin --role admin > /dev/null 2>&1
+    echo 'bench-password-0123' | "$BIN" account create --login bench-agency --role agency --agency-id "$AGENCY_ID" > /dev/null 2>&1
     psql -q "$PG_ADMIN_URL" -c "DO \$\$ BEGIN CREATE ROLE $RO_ROLE LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$"
     "${PSQL[@]}" -c "GRANT CONNECT ON DATABASE $DB TO $RO_ROLE" -c "GRANT USAGE ON SCHEMA public TO $RO_ROLE" \
         -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO $RO_ROLE"
@@ -91,13 +94,13 @@ stop_all() {
     done
 }
 
-bodies() {  # the same three requests in both dialects, for one household and its province
+bodies() {  # the same requests in both dialects, for one household and for the bench agency
     local hh hid
     hh=$("${PSQL[@]}" -c "SELECT household_id FROM \"match\" GROUP BY 1 ORDER BY 1 LIMIT 1")
     hid=$(printf 'Household:%s' "$hh" | base64 -w0 | tr '+/' '-_' | tr -d '=')
-    python3 - "$WORK" "$hh" "$hid" <<'PY'
+    python3 - "$WORK" "$hh" "$hid" "$AGENCY_ID" <<'PY'
 import json, sys
-work, uuid, gid = sys.argv[1:4]
+work, uuid, gid, agency = sys.argv[1:5]
 ours_detail = """query HouseholdDetail($id: ID!) { household(id: $id) { id villageCode houseNumber status version
   members(first: 20) { nodes { id role startDate person { id givenName familyName sex birthYear } } }
   assessments(first: 20) { nodes { id status assessedOn overallScore householdSize incomePerPerson
@@ -119,9 +122,22 @@ peer_page = """query HouseholdPage { allHouseholds(first: 50, orderBy: PRIMARY_K
     personByPersonId { id givenName familyName birthYear } } }
   assessmentsByHouseholdId(first: 1, condition: {status: "ACTIVE"}) { nodes { id assessedOn overallScore } }
   matchesByHouseholdId(first: 10) { nodes { id status technologyByTechnologyId { id name } } } } } }"""
+# The agency inbox: the 50 newest referrals to the caller's agency. Ids are UUIDv7 (creation
+# order). The service lists referrals oldest first by id, so its newest 50 are `last: 50` (the
+# page itself comes oldest first); PostGraphile orders by the same key, newest first
+# (CREATED_AT_DESC gives the same rows but, with no index on created_at, joins and sorts all
+# 1,500 of the agency's referrals: about 5 ms of PostgreSQL time instead of 0.5).
+ours_inbox = """query AgencyInbox { referrals(filter: {direction: INBOX}, last: 50) { nodes { id status dueOn createdAt
+  acceptedAt completedAt service { id name category }
+  case { id type phase priority household { id villageCode houseNumber } } } } }"""
+peer_inbox = """query AgencyInbox($agency: UUID!) { allReferrals(condition: {toAgencyId: $agency},
+  orderBy: PRIMARY_KEY_DESC, first: 50) { nodes { id status dueOn createdAt
+  acceptedAt completedAt serviceByServiceId { id name category }
+  supportCaseByCaseId { id caseType phase priority householdByHouseholdId { id villageCode houseNumber } } } } }"""
 reqs = {
     "detail": ({"query": ours_detail, "variables": {"id": gid}}, {"query": peer_detail, "variables": {"id": uuid}}),
     "page50": ({"query": ours_page}, {"query": peer_page}),
+    "inbox": ({"query": ours_inbox}, {"query": peer_inbox, "variables": {"agency": agency}}),
 }
 for name, (ours, peer) in reqs.items():
     json.dump(ours, open(f"{work}/ours-{name}.json", "w"))
@@ -129,17 +145,54 @@ for name, (ours, peer) in reqs.items():
 PY
 }
 
-check() {  # check SIDE NAME: one request, must be 200 with data and no errors; prints its size
-    local side=$1 name=$2 port out
+token_for() {  # token_for NAME: the service's bearer token for that request (the inbox: agency staff)
+    if [ "$1" = inbox ]; then echo "$AGENCY_TOKEN"; else echo "$TOKEN"; fi
+}
+login() {  # login LOGIN: an access token of the service
+    curl -sf "http://127.0.0.1:$OURS_PORT/graphql" -H 'content-type: application/json' \
+        -d '{"query":"mutation($i: LoginInput!){ login(input:$i){ accessToken } }","variables":{"i":{"login":"'"$1"'","password":"bench-password-0123"}}}' \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["login"]["accessToken"])'
+}
+ask() {  # ask SIDE NAME: one request's answer
+    local side=$1 name=$2 port auth=()
     port=$OURS_PORT; [ "$side" = peer ] && port=$PEER_PORT
-    local auth=()
-    [ "$side" = ours ] && auth=(-H "authorization: Bearer $TOKEN")
-    out=$(curl -s "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
-        "${auth[@]}" -d @"$WORK/$side-$name.json")
-    if ! echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d.get("data") and not d.get("errors") else 1)'; then
+    [ "$side" = ours ] && auth=(-H "authorization: Bearer $(token_for "$name")")
+    curl -s "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' "${auth[@]}" -d @"$WORK/$side-$name.json"
+}
+
+check() {  # check SIDE NAME: one request, must be 200 with data, no errors and a non-empty top list; prints its size
+    local side=$1 name=$2 out
+    out=$(ask "$side" "$name")
+    if ! echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+top = [v for v in (d.get("data") or {}).values() if isinstance(v, dict)]
+sys.exit(0 if d.get("data") and not d.get("errors") and all(t.get("nodes", [1]) for t in top) else 1)'; then
         echo "$side $name failed: ${out:0:600}" >&2; exit 1
     fi
     echo "$side $name: ${#out} bytes"
+}
+
+same_inbox() {  # both sides list the same 50 referrals, with the same service, case and household
+    python3 - "$(ask ours inbox)" "$(ask peer inbox)" <<'PY'
+import base64, json, sys
+def key(gid):  # the row id in a global id: the service's "Type:uuid", PostGraphile's ["Type","uuid"]
+    raw = base64.urlsafe_b64decode(gid + "=" * (-len(gid) % 4)).decode()
+    return json.loads(raw)[-1] if raw.startswith("[") else raw.split(":", 1)[1]
+def row(r, service, case, ctype, household):
+    c = r[case]; h = c[household]
+    return (key(r["id"]), r["status"], r["dueOn"], key(r[service]["id"]), key(c["id"]), c[ctype], c["phase"],
+            c["priority"], key(h["id"]), h["villageCode"], h["houseNumber"])
+ours = [row(r, "service", "case", "type", "household")
+        for r in json.loads(sys.argv[1])["data"]["referrals"]["nodes"]][::-1]  # newest first
+peer = [row(r, "serviceByServiceId", "supportCaseByCaseId", "caseType", "householdByHouseholdId")
+        for r in json.loads(sys.argv[2])["data"]["allReferrals"]["nodes"]]
+if len(ours) != 50 or ours != peer:
+    i = next((i for i, (a, b) in enumerate(zip(ours, peer)) if a != b), min(len(ours), len(peer)))
+    sys.exit(f"inbox: the sides differ ({len(ours)} and {len(peer)} referrals; first difference at {i}: "
+             f"{ours[i] if i < len(ours) else None} / {peer[i] if i < len(peer) else None})")
+print(f"inbox: both sides list the same {len(ours)} referrals with their service, case and household")
+PY
 }
 
 wrk_lua() {
@@ -154,7 +207,7 @@ LUA
 one_run() {  # one_run SIDE NAME CONNS ROUND: wrk, with the server's and PostgreSQL's CPU around it
     local side=$1 name=$2 c=$3 r=$4 port pid tok="" s0 s1 p0 p1 out
     port=$OURS_PORT; [ "$side" = peer ] && port=$PEER_PORT
-    [ "$side" = ours ] && tok=$TOKEN
+    [ "$side" = ours ] && tok=$(token_for "$name")
     pid=$(pid_of "$side")
     BODY="$WORK/$side-$name.json" TOKEN="$tok" wrk -t1 -c"$c" -d2s -s "$WORK/post.lua" "http://127.0.0.1:$port/graphql" > /dev/null
     s0=$(cpu_ticks "$pid"); p0=$(pg_ticks)
@@ -186,7 +239,7 @@ statements() {  # statements SIDE NAME: statements PostgreSQL logs for 20 reques
     log=$(ls -t /var/log/postgresql/postgresql-*-main.log | head -1)
     before=$(grep -c "$user@$DB LOG:  \(statement\|execute\)" "$log" || true)
     local auth=()
-    [ "$side" = ours ] && auth=(-H "authorization: Bearer $TOKEN")
+    [ "$side" = ours ] && auth=(-H "authorization: Bearer $(token_for "$name")")
     local i mark
     for i in $(seq 1 20); do
         [ "$i" = 20 ] && { sleep 0.3; mark=$(wc -l < "$log"); }
@@ -218,18 +271,18 @@ run() {
     # statements: log every statement of this database for a moment (new connections pick it up)
     "${PSQL[@]}" -c "ALTER DATABASE $DB SET log_statement = 'all'"
     start_ours; start_peer
-    TOKEN=$(curl -sf "http://127.0.0.1:$OURS_PORT/graphql" -H 'content-type: application/json' -d '{"query":"mutation($i: LoginInput!){ login(input:$i){ accessToken } }","variables":{"i":{"login":"bench-admin","password":"bench-password-0123"}}}' \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["login"]["accessToken"])')
-    export TOKEN
-    for n in detail page50; do check ours $n; check peer $n; done
-    for n in detail page50; do statements ours $n; statements peer $n; done
+    TOKEN=$(login bench-admin); AGENCY_TOKEN=$(login bench-agency)
+    export TOKEN AGENCY_TOKEN
+    for n in $REQUESTS; do check ours $n; check peer $n; done
+    same_inbox
+    for n in $REQUESTS; do statements ours $n; statements peer $n; done
     stop_all
     "${PSQL[@]}" -c "ALTER DATABASE $DB RESET log_statement"
     start_ours; start_peer
-    for n in detail page50; do check ours $n > /dev/null; check peer $n > /dev/null; done
+    for n in $REQUESTS; do check ours $n > /dev/null; check peer $n > /dev/null; done
     local r c n
     for r in $(seq 1 "$ROUNDS"); do
-        for n in detail page50; do
+        for n in $REQUESTS; do
             for c in $CONNS; do
                 one_run ours $n "$c" "$r"; one_run peer $n "$c" "$r"; pgbench_run ours $n "$c" "$r"
             done
