@@ -1,11 +1,12 @@
 //! Casework loaders: by id, and pages of children per parent, all through the same visibility
 //! as the root lists (`service::visible_*`).
 use super::service::{
-    visible_case_events, visible_cases, visible_interventions, visible_referrals, visible_visits,
+    visible_case_events, visible_cases, visible_cases_among, visible_interventions,
+    visible_referrals, visible_visits,
 };
 use crate::{by_id_loader, child_page_loader};
 
-by_id_loader!(CaseId, support_case, visible_cases);
+by_id_loader!(CaseId, support_case, among: visible_cases_among);
 by_id_loader!(ReferralId, referral, visible_referrals);
 by_id_loader!(InterventionId, intervention, visible_interventions);
 by_id_loader!(VisitId, visit, visible_visits);

@@ -36,23 +36,36 @@ use crate::{
 /// Cases the scope may see: of visible households for staff; for AGENCY staff, the cases
 /// their agency owns or holds a referral on (to or from it). ANALYST sees none.
 pub fn visible_cases(scope: &Scope) -> Select<support_case::Entity> {
-    let condition = match scope {
+    support_case::Entity::find().filter(case_visibility(scope, None))
+}
+
+/// The cases among `ids` the scope may see (the by-id loader): for AGENCY staff, only the
+/// referrals of those cases are looked at, not every referral of the agency.
+pub fn visible_cases_among(scope: &Scope, ids: &[Uuid]) -> Select<support_case::Entity> {
+    support_case::Entity::find()
+        .filter(support_case::Column::Id.is_in(ids.iter().copied()))
+        .filter(case_visibility(scope, Some(ids)))
+}
+
+fn case_visibility(scope: &Scope, among: Option<&[Uuid]>) -> Condition {
+    match scope {
         Scope::Agency(agency) => {
-            let referred = referral::Entity::find()
+            let mut referred = referral::Entity::find()
                 .select_only()
                 .column(referral::Column::CaseId)
-                .filter(referral_party(*agency))
-                .into_query();
+                .filter(referral_party(*agency));
+            if let Some(ids) = among {
+                referred = referred.filter(referral::Column::CaseId.is_in(ids.iter().copied()));
+            }
             Condition::any()
                 .add(support_case::Column::OwnerAgencyId.eq(*agency))
-                .add(support_case::Column::Id.in_subquery(referred))
+                .add(support_case::Column::Id.in_subquery(referred.into_query()))
         }
         _ if scope.reads_casework() => {
             in_visible_household(scope, support_case::Column::HouseholdId)
         }
         _ => nothing(),
-    };
-    support_case::Entity::find().filter(condition)
+    }
 }
 
 /// Phase changes of the cases the scope may see.

@@ -94,6 +94,23 @@ pub fn consents_naming(agency_id: Uuid) -> SelectStatement {
 /// for a page of children PostgreSQL can check the few households at hand through the
 /// household indexes instead of computing every household open to the agency each time.
 pub fn agency_sees_household(outer: Expr, agency_id: Uuid, now: DateTime<Utc>) -> Condition {
+    agency_sees_household_among(outer, agency_id, now, None)
+}
+
+/// [`agency_sees_household`] when the outer households are known to be among `among` (a
+/// batch of ids): every subquery is restricted to them as well. The answer is the same; the
+/// restriction is for PostgreSQL, which evaluates EXISTS under OR as a hashed subplan (the
+/// whole subquery once) when it expects many outer rows. Unrestricted, that reads every
+/// referral, match and grant of the agency for each batch (6–10 ms for an inbox page of 50
+/// with 1,500 referrals, bench/peer); restricted, only those of the batch's households,
+/// through their household indexes.
+pub fn agency_sees_household_among(
+    outer: Expr,
+    agency_id: Uuid,
+    now: DateTime<Utc>,
+    among: Option<&[Uuid]>,
+) -> Condition {
+    let restrict = |q: &mut SelectStatement, column: Expr| restrict_to(q, column, among);
     let gr = Alias::new("gate_referral");
     let referred = |states: &[ReferralStatus], overridden: bool| {
         let mut q = Query::select();
@@ -107,10 +124,14 @@ pub fn agency_sees_household(outer: Expr, agency_id: Uuid, now: DateTime<Utc>) -
         if overridden {
             q.and_where(Expr::col((gr.clone(), referral::Column::OverrideReason)).is_not_null());
         }
+        restrict(
+            &mut q,
+            Expr::col((gr.clone(), referral::Column::HouseholdId)),
+        );
         q.to_owned()
     };
     let gm = Alias::new("gate_match");
-    let matched = Query::select()
+    let mut matched = Query::select()
         .expr(Expr::val(1))
         .from_as(matches::Entity, gm.clone())
         .and_where(Expr::col((gm.clone(), matches::Column::HouseholdId)).eq(outer.clone()))
@@ -120,14 +141,19 @@ pub fn agency_sees_household(outer: Expr, agency_id: Uuid, now: DateTime<Utc>) -
                 .is_not_in([MatchStatus::Declined, MatchStatus::Dropped]),
         )
         .to_owned();
+    restrict(&mut matched, Expr::col((gm, matches::Column::HouseholdId)));
     let gs = Alias::new("gate_case");
-    let owned = Query::select()
+    let mut owned = Query::select()
         .expr(Expr::val(1))
         .from_as(support_case::Entity, gs.clone())
         .and_where(Expr::col((gs.clone(), support_case::Column::HouseholdId)).eq(outer.clone()))
         .and_where(Expr::col((gs.clone(), support_case::Column::OwnerAgencyId)).eq(agency_id))
         .to_owned();
-    let consented = |purpose| consented_now(outer.clone(), agency_id, purpose, now);
+    restrict(
+        &mut owned,
+        Expr::col((gs, support_case::Column::HouseholdId)),
+    );
+    let consented = |purpose| consented_now(outer.clone(), agency_id, purpose, now, among);
     Condition::any()
         .add(
             Condition::all()
@@ -146,6 +172,13 @@ pub fn agency_sees_household(outer: Expr, agency_id: Uuid, now: DateTime<Utc>) -
         )
 }
 
+/// Adds `household_column IN (among)` to a subquery, when the households are known.
+fn restrict_to(q: &mut SelectStatement, household_column: Expr, among: Option<&[Uuid]>) {
+    if let Some(ids) = among {
+        q.and_where(household_column.is_in(ids.iter().copied()));
+    }
+}
+
 /// EXISTS a consent of the household `household` (an outer column), valid at `now`, that
 /// covers `purpose` for `agency` (by id, or by the agency's type; an inactive agency: none).
 fn consented_now(
@@ -153,10 +186,11 @@ fn consented_now(
     agency_id: Uuid,
     purpose: ConsentPurpose,
     now: DateTime<Utc>,
+    among: Option<&[Uuid]>,
 ) -> Condition {
     let g = Alias::new("gate_grant");
     let c = Alias::new("gate_consent");
-    let grant = Query::select()
+    let mut grant = Query::select()
         .expr(Expr::val(1))
         .from_as(consent_grant::Entity, g.clone())
         .join_as(
@@ -184,6 +218,11 @@ fn consented_now(
                 .add(Expr::col((c.clone(), consent::Column::ExpiresAt)).gt(now)),
         )
         .to_owned();
+    restrict_to(
+        &mut grant,
+        Expr::col((g, consent_grant::Column::HouseholdId)),
+        among,
+    );
     Condition::all()
         .add(Expr::exists(active_agency_type(agency_id)))
         .add(Expr::exists(grant))

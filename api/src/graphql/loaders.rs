@@ -267,10 +267,19 @@ macro_rules! child_page_loader {
 
 /// Defines a loader of single records by id that applies the viewer's visibility:
 /// `by_id_loader!(Key, entity_module, visible)` where `visible` is `|scope| select`. Ids the
-/// viewer may not see are simply absent (they read as not found).
+/// viewer may not see are simply absent (they read as not found). With
+/// `by_id_loader!(Key, entity_module, among: visible_among)`, `visible_among` is
+/// `|scope, ids: &[Uuid]| select` and returns the visible records among `ids` itself (for a
+/// visibility condition that can use the ids, e.g. the consent gate).
 #[macro_export]
 macro_rules! by_id_loader {
     ($key:ident, $entity:ident, $visible:expr) => {
+        $crate::by_id_loader!($key, $entity, among: |scope, ids: &[uuid::Uuid]| {
+            use sea_orm::{ColumnTrait, QueryFilter};
+            ($visible)(scope).filter(entity::$entity::Column::Id.is_in(ids.iter().copied()))
+        });
+    };
+    ($key:ident, $entity:ident, among: $among:expr) => {
         /// One record by id, if the viewer may see it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub uuid::Uuid);
@@ -284,9 +293,8 @@ macro_rules! by_id_loader {
                 keys: &[$key],
             ) -> Result<std::collections::HashMap<$key, Self::Value>, Self::Error> {
                 $crate::metrics::observe_batch(stringify!($key), keys.len());
-                use sea_orm::{ColumnTrait, QueryFilter};
-                let rows = ($visible)(&self.scope)
-                    .filter(entity::$entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                let ids: Vec<uuid::Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows = ($among)(&self.scope, ids.as_slice())
                     .all(&self.db)
                     .await
                     .map_err($crate::error::ApiError::from)?;

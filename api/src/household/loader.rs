@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::duplicates::visible_duplicates;
 use super::service::{
-    visible_external_ids, visible_households, visible_memberships, visible_persons,
-    visible_status_events,
+    visible_external_ids, visible_households, visible_households_among, visible_memberships,
+    visible_persons, visible_status_events,
 };
 use crate::{
     by_id_loader, child_page_loader,
@@ -19,7 +19,7 @@ use crate::{
     graphql::{loaders::DbLoader, pagination::JoinOne},
 };
 
-by_id_loader!(HouseholdId, household, visible_households);
+by_id_loader!(HouseholdId, household, among: visible_households_among);
 by_id_loader!(PersonId, person, visible_persons);
 by_id_loader!(MembershipId, membership, visible_memberships);
 by_id_loader!(StatusEventId, household_status_event, visible_status_events);

@@ -21,6 +21,24 @@ pub fn visible_households(scope: &Scope) -> Select<household::Entity> {
     household::Entity::find().filter(household_visibility(scope))
 }
 
+/// The households among `ids` the scope may see: `visible_households` restricted to a batch
+/// of ids (the by-id loader), with the consent gate told which households are at hand
+/// (`gate::agency_sees_household_among`).
+pub fn visible_households_among(scope: &Scope, ids: &[Uuid]) -> Select<household::Entity> {
+    let visibility = match scope {
+        Scope::Agency(agency) => gate::agency_sees_household_among(
+            Expr::col(household::Column::Id.as_column_ref()),
+            *agency,
+            Utc::now(),
+            Some(ids),
+        ),
+        _ => household_visibility(scope),
+    };
+    household::Entity::find()
+        .filter(household::Column::Id.is_in(ids.iter().copied()))
+        .filter(visibility)
+}
+
 /// The condition of `visible_households` on the household table itself.
 pub(super) fn household_visibility(scope: &Scope) -> Condition {
     match scope {
