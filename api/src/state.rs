@@ -5,8 +5,11 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::tokens::TokenKeys, config::Settings, db::DbHealth,
-    graphql::introspection_cache::IntrospectionCache, matching::fitness::CatalogueCache,
+    auth::tokens::TokenKeys,
+    config::Settings,
+    db::DbHealth,
+    graphql::{introspection_cache::IntrospectionCache, parsed_cache::ParsedDocuments},
+    matching::fitness::CatalogueCache,
     pii::PiiCipher,
 };
 
@@ -21,6 +24,8 @@ pub struct Services {
     pub db_health: Arc<DbHealth>,
     /// Answers to introspection-only queries (they depend on the schema alone).
     pub introspection: IntrospectionCache,
+    /// Documents parsed before, by text (`graphql::parsed_cache`).
+    pub parsed: ParsedDocuments,
     /// Assembled dashboards, checked against the rollups' province versions on every read.
     pub dashboards: crate::dashboard::service::DashboardCache,
     /// Whole answers to dashboard queries, checked against the same versions.
@@ -56,6 +61,7 @@ impl Services {
             catalogue: CatalogueCache::default(),
             db_health: Arc::default(),
             introspection: IntrospectionCache::default(),
+            parsed: ParsedDocuments::default(),
             dashboards: Default::default(),
             responses: Default::default(),
             evidence: Default::default(),

@@ -184,6 +184,40 @@ async fn control_characters_in_text_input_are_bad_user_input_naming_the_field_an
 }
 
 #[actix_web::test]
+async fn a_text_sent_again_is_checked_again_with_its_own_variables_and_operation() {
+    // The replica keeps parsed documents by text (`graphql::parsed_cache`); what depends on
+    // the request (variables, operation name) must still be checked every time.
+    let app = TestApp::spawn().await;
+    fixtures::seed_villages(&app).await;
+    let admin = app.client(Role::Admin).await;
+    let doc = "query Areas($s: String) { areas(search: $s) { totalCount } }";
+    for _ in 0..2 {
+        let res = app
+            .gql(Some(&admin.token), doc, json!({ "s": "ลำปาง" }))
+            .await;
+        assert!(res.body.get("errors").is_none(), "{}", res.body);
+    }
+    let res = app
+        .gql(Some(&admin.token), doc, json!({ "s": "x\u{0}" }))
+        .await;
+    res.assert_error("BAD_USER_INPUT", Some("search"));
+    let res = app
+        .send(
+            post(
+                json!({ "query": doc, "operationName": "Other", "variables": { "s": "a" } }),
+                GRAPHQL_RESPONSE_JSON,
+            )
+            .insert_header(("authorization", format!("Bearer {}", admin.token))),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    res.assert_error("GRAPHQL_VALIDATION_FAILED", None);
+    // And the document still answers afterwards.
+    let res = app.gql(Some(&admin.token), doc, json!({ "s": "ลำ" })).await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+}
+
+#[actix_web::test]
 async fn an_unknown_operation_name_or_several_unnamed_operations_are_client_errors() {
     let app = TestApp::spawn().await;
     let res = app

@@ -30,6 +30,7 @@ use crate::{
         BAD_USER_INPUT, GRAPHQL_PARSE_FAILED as PARSE_FAILED,
         GRAPHQL_VALIDATION_FAILED as VALIDATION_FAILED,
     },
+    graphql::parsed_cache::ParsedDocuments,
     text,
 };
 
@@ -145,6 +146,36 @@ pub fn parse_and_check(
     variables: &Variables,
     limits: &Limits,
 ) -> Result<(ExecutableDocument, OperationType), Refusal> {
+    let doc = parse(query, limits)?;
+    let ty = check(&doc, operation_name, variables, limits)?;
+    Ok((doc, ty))
+}
+
+/// [`parse_and_check`] with the documents parsed before (`parsed_cache`): a text parsed once
+/// is not parsed again; the checks, which depend on the request, run every time.
+pub fn parse_and_check_kept(
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    limits: &Limits,
+    kept: &ParsedDocuments,
+) -> Result<(ExecutableDocument, OperationType), Refusal> {
+    // Only texts within the limits were kept (`parse` checks them first), and the limits
+    // do not change while the process runs.
+    let doc = match kept.get(query) {
+        Some(doc) => doc,
+        None => {
+            let doc = std::sync::Arc::new(parse(query, limits)?);
+            kept.put(query, doc.clone());
+            doc
+        }
+    };
+    let ty = check(&doc, operation_name, variables, limits)?;
+    Ok((ExecutableDocument::clone(&doc), ty))
+}
+
+/// Scans and parses a document (the checks before the parser, then the parser).
+fn parse(query: &str, limits: &Limits) -> Result<ExecutableDocument, Refusal> {
     if query.trim().is_empty() {
         return Err(Refusal::parse("no query given"));
     }
@@ -155,10 +186,7 @@ pub fn parse_and_check(
         )));
     }
     scan_nesting(query)?;
-    let doc =
-        async_graphql::parser::parse_query(query).map_err(|e| Refusal::parse(e.to_string()))?;
-    let ty = check(&doc, operation_name, variables, limits)?;
-    Ok((doc, ty))
+    async_graphql::parser::parse_query(query).map_err(|e| Refusal::parse(e.to_string()))
 }
 
 /// The checks on a parsed document (see the module documentation).

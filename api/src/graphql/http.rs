@@ -407,11 +407,12 @@ fn precheck(
     {
         return Ok((Reuse::Dashboards(key), false));
     }
-    let (doc, ty) = document::parse_and_check(
+    let (doc, ty) = document::parse_and_check_kept(
         &request.query,
         request.operation_name.as_deref(),
         &request.variables,
         &state.services.settings.limits,
+        &state.services.parsed,
     )
     .map_err(Rejection::Refused)?;
     if via_get && ty != OperationType::Query {

@@ -8,6 +8,7 @@ pub mod loaders;
 pub mod node;
 pub mod node_query;
 pub mod pagination;
+pub mod parsed_cache;
 pub mod response_cache;
 pub mod schema;
 pub mod search;
