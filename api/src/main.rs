@@ -1,5 +1,11 @@
 use clap::Parser;
 
+/// mimalloc instead of glibc malloc: the server makes many small, short-lived allocations on
+/// several threads; glibc's malloc/free were 10% of its CPU on the household-detail load
+/// (bench/peer). Only the binary: the tests run with the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = api::cli::Cli::parse();
