@@ -67,6 +67,12 @@ fn invalid_argument_field(message: &str) -> Option<String> {
 
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
+    /// Codes errors of the request, its parse and its validation only: fields resolve without
+    /// passing through this extension (async-graphql then skips a boxed future per field).
+    fn hooks_resolve(&self) -> bool {
+        false
+    }
+
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
         for err in &mut response.errors {

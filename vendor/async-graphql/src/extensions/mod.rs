@@ -381,6 +381,15 @@ impl NextResolve<'_> {
 /// Represents a GraphQL extension
 #[async_trait::async_trait]
 pub trait Extension: Sync + Send + 'static {
+    /// Whether this extension's [`Extension::resolve`] does anything. (PPAOS vendored
+    /// change: when no extension of a schema hooks `resolve`, fields and list items are
+    /// resolved directly, without a `ResolveInfo`, a type look-up and a boxed future per field,
+    /// as when the schema has no extension at all.) Return `false` only when `resolve` is left
+    /// at its default.
+    fn hooks_resolve(&self) -> bool {
+        true
+    }
+
     /// Called at start query/mutation request.
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         next.run(ctx).await
@@ -487,6 +496,13 @@ impl Extensions {
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.extensions.is_empty()
+    }
+
+    /// Whether fields may be resolved without the extensions' `resolve` hooks (none hooks
+    /// it). PPAOS vendored change, see [`Extension::hooks_resolve`].
+    #[inline]
+    pub fn resolve_is_plain(&self) -> bool {
+        self.extensions.iter().all(|e| !e.hooks_resolve())
     }
 
     #[inline]
