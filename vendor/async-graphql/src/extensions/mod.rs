@@ -494,6 +494,7 @@ impl Extensions {
     }
 
     #[inline]
+    #[allow(dead_code)] // PPAOS: its callers use `resolve_is_plain` now
     pub(crate) fn is_empty(&self) -> bool {
         self.extensions.is_empty()
     }
