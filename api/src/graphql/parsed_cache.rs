@@ -6,7 +6,8 @@
 //! text clones the parsed document instead of parsing it again. The checks that depend on the
 //! request (`document::check`: the operation, limits, variables) still run on every request.
 //!
-//! Bounded in entries and in the size of each text, so a client sending endless distinct texts
+//! Bounded in entries, in the size of each text and in the size of all texts kept (a parsed
+//! document takes some ten times its text in memory), so a client sending endless distinct texts
 //! only costs what parsing them would have cost: once full, the cache is emptied and filled
 //! again by what is sent next. A cache, not shared state: every replica parses the same texts
 //! to the same documents.
@@ -21,16 +22,25 @@ use async_graphql::parser::types::ExecutableDocument;
 pub const MAX_ENTRIES: usize = 512;
 /// Longest text kept (bytes); longer ones are parsed each time.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+/// All texts kept together (bytes).
+pub const MAX_TOTAL_BYTES: usize = 1024 * 1024;
 
 #[derive(Default)]
 pub struct ParsedDocuments {
-    entries: Mutex<HashMap<Arc<str>, Arc<ExecutableDocument>>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_text: HashMap<Arc<str>, Arc<ExecutableDocument>>,
+    /// The length of the texts in `by_text`, together.
+    bytes: usize,
 }
 
 impl ParsedDocuments {
     /// The document parsed from `text`, if kept.
     pub fn get(&self, text: &str) -> Option<Arc<ExecutableDocument>> {
-        self.entries.lock().ok()?.get(text).cloned()
+        self.entries.lock().ok()?.by_text.get(text).cloned()
     }
 
     /// Keeps the document parsed from `text`.
@@ -39,16 +49,22 @@ impl ParsedDocuments {
             return;
         }
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES && !entries.contains_key(text) {
-                entries.clear();
+            if entries.by_text.contains_key(text) {
+                return;
             }
-            entries.insert(Arc::from(text), doc);
+            if entries.by_text.len() >= MAX_ENTRIES || entries.bytes + text.len() > MAX_TOTAL_BYTES
+            {
+                entries.by_text.clear();
+                entries.bytes = 0;
+            }
+            entries.bytes += text.len();
+            entries.by_text.insert(Arc::from(text), doc);
         }
     }
 
     /// How many documents are kept.
     pub fn len(&self) -> usize {
-        self.entries.lock().map_or(0, |e| e.len())
+        self.entries.lock().map_or(0, |e| e.by_text.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -78,5 +94,15 @@ mod tests {
         let long = format!("{{ a{} }}", " ".repeat(MAX_TEXT_BYTES));
         cache.put(&long, doc("{ a }"));
         assert!(cache.get(&long).is_none());
+        // Texts of the largest size kept: never more than the total bound together.
+        for i in 0..(2 * MAX_TOTAL_BYTES / MAX_TEXT_BYTES) {
+            let text = format!("{{ f{i}{} }}", " ".repeat(MAX_TEXT_BYTES - 20));
+            cache.put(&text, doc("{ a }"));
+            let entries = cache.entries.lock().unwrap();
+            let total: usize = entries.by_text.keys().map(|t| t.len()).sum();
+            assert_eq!(total, entries.bytes);
+            assert!(total <= MAX_TOTAL_BYTES);
+            assert!(entries.by_text.contains_key(text.as_str()));
+        }
     }
 }
