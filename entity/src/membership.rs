@@ -15,6 +15,11 @@ pub struct Model {
     pub end_date: Option<Date>,
     pub end_reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Copy of the household's village, for the duplicate check's index (kept in step by
+    /// triggers; see migration `m20261208_000101_membership_duplicate_keys`).
+    pub village_code: Option<String>,
+    /// Copy of the person's birth year, likewise.
+    pub birth_year: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,6 +39,8 @@ mod m20261205_000006_create_request_budget;
 mod m20261206_000101_create_live_notify;
 mod m20261206_000201_capture_and_housekeeping;
 mod m20261207_000101_rollup_version_notify;
+mod m20261208_000101_membership_duplicate_keys;
+mod m20261208_000102_change_log_per_statement;
 
 pub struct Migrator;
 
@@ -83,6 +85,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000101_create_live_notify::Migration),
             Box::new(m20261206_000201_capture_and_housekeeping::Migration),
             Box::new(m20261207_000101_rollup_version_notify::Migration),
+            Box::new(m20261208_000101_membership_duplicate_keys::Migration),
+            Box::new(m20261208_000102_change_log_per_statement::Migration),
         ]
     }
 }

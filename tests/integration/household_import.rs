@@ -825,3 +825,126 @@ async fn a_batch_flags_similar_people_exactly_as_importing_its_households_one_by
     }
     assert_eq!(flags(&one_by_one).await, expected);
 }
+
+/// The potential duplicates pointing from `household` (by external id), as
+/// (other household's id, reason).
+async fn flags_of(app: &TestApp, household: &str) -> Vec<(uuid::Uuid, DuplicateReason)> {
+    let id = household_id(app, household).await.unwrap();
+    let mut found: Vec<_> = potential_duplicate::Entity::find()
+        .filter(potential_duplicate::Column::HouseholdId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.other_household_id, d.reason))
+        .collect();
+    found.sort_by_key(|(other, reason)| (*other, format!("{reason:?}")));
+    found
+}
+
+#[actix_web::test]
+async fn look_alikes_are_found_where_a_household_lives_now_with_its_corrected_birth_years() {
+    let app = TestApp::spawn().await;
+    villages(&app).await;
+    let h1 = |village: &str, spouse_born: &str| {
+        file(&[
+            row("H1", village, "HEAD", "สมชาย", "1970-03-01", ""),
+            // With an ID number, so that a new birth date corrects this person.
+            row("H1", village, "SPOUSE", "มาลี", spouse_born, &thai_id(31)),
+        ])
+    };
+    import(&app, h1(LAMPANG, "1980-01-01")).await.unwrap();
+    // H1 moves to the next village; its spouse's birth year is corrected later.
+    let (moved, _) = import(&app, h1(LAMPANG_2, "1980-01-01")).await.unwrap();
+    assert_eq!(moved.updated, 1);
+    let (corrected, _) = import(&app, h1(LAMPANG_2, "1985-06-01")).await.unwrap();
+    assert_eq!(corrected.updated, 1);
+    let first = household_id(&app, "H1").await.unwrap();
+
+    import(
+        &app,
+        file(&[
+            // Where H1 lived: nobody like them now.
+            row("H2", LAMPANG, "HEAD", "สมชาญ", "1970-09-09", ""),
+            // Where H1 lives.
+            row("H3", LAMPANG_2, "HEAD", "สมชาญ", "1970-09-09", ""),
+            // The spouse's old birth year no longer matches; the corrected one does.
+            row("H4", LAMPANG_2, "HEAD", "มาลี", "1980-02-02", ""),
+            row("H5", LAMPANG_2, "HEAD", "มาลี", "1985-02-02", ""),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(flags_of(&app, "H2").await, []);
+    assert_eq!(
+        flags_of(&app, "H3").await,
+        [(first, DuplicateReason::SimilarName)]
+    );
+    assert_eq!(flags_of(&app, "H4").await, []);
+    assert_eq!(
+        flags_of(&app, "H5").await,
+        [(first, DuplicateReason::SimilarName)]
+    );
+
+    // A merge moves the members of the household merged away into the survivor's village
+    // (all but the matched person, who is the survivor's member already).
+    import(
+        &app,
+        file(&[
+            row_with_phone("H6", LAMPANG, "HEAD", "บุญมา", "1960-01-01", "0812223333"),
+            row_with_phone(
+                "H7",
+                LAMPANG_2,
+                "HEAD",
+                "ประเสริฐ",
+                "1962-01-01",
+                "0812223333",
+            ),
+            row("H7", LAMPANG_2, "CHILD", "ดวงใจ", "2005-01-01", ""),
+        ]),
+    )
+    .await
+    .unwrap();
+    let (survivor, merged) = (
+        household_id(&app, "H6").await.unwrap(),
+        household_id(&app, "H7").await.unwrap(),
+    );
+    assert_eq!(
+        flags_of(&app, "H7").await,
+        [(survivor, DuplicateReason::SamePhone)]
+    );
+    let flag = potential_duplicate::Entity::find()
+        .filter(potential_duplicate::Column::HouseholdId.eq(merged))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let coordinator = app.client(Role::Coordinator).await;
+    let resolved = app
+        .gql(
+            Some(&coordinator.token),
+            "mutation($i: ResolveDuplicateInput!) { resolveDuplicate(input: $i) {
+               potentialDuplicate { status survivorHousehold { id } } } }",
+            json!({ "i": { "id": node::encode("PotentialDuplicate", flag.id),
+                           "resolution": "MERGE" } }),
+        )
+        .await;
+    assert_eq!(
+        resolved.data("/resolveDuplicate/potentialDuplicate/survivorHousehold/id"),
+        &json!(node::encode("Household", survivor))
+    );
+    import(
+        &app,
+        file(&[
+            row("H8", LAMPANG, "HEAD", "ดวงใจ", "2005-05-05", ""),
+            row("H9", LAMPANG_2, "HEAD", "ดวงใจ", "2005-05-05", ""),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        flags_of(&app, "H8").await,
+        [(survivor, DuplicateReason::SimilarName)]
+    );
+    assert_eq!(flags_of(&app, "H9").await, []);
+}

@@ -9,8 +9,9 @@ use entity::{
     potential_duplicate,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
-    QuerySelect, QueryTrait, RelationTrait, Set, TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Set, Statement,
+    TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -78,47 +79,38 @@ pub async fn flag_similar_batch(
         household != batch[i].household_id && arrival.get(&person).is_none_or(|j| *j < i)
     };
 
-    // Same village, same birth year, by village.
+    // Same village, same birth year: the current members of the batch's (village, birth year)
+    // pairs, found through the index on membership's copies of both, so the cost follows the
+    // batch and not the registry. By village.
     let mut by_village: HashMap<String, Vec<Resident>> = HashMap::new();
-    let villages: Vec<&str> = unique(
-        batch
+    let pairs: Vec<(&str, i32)> = unique(batch.iter().flat_map(|n| {
+        n.persons
             .iter()
-            .filter(|n| n.persons.iter().any(|(_, p)| p.birth_year.is_some()))
-            .map(|n| n.village),
-    );
-    let years: Vec<i32> = unique(
-        batch
-            .iter()
-            .flat_map(|n| n.persons.iter().filter_map(|(_, p)| p.birth_year)),
-    );
-    if !years.is_empty() {
-        let to_household: sea_orm::RelationDef = membership::Entity::belongs_to(household::Entity)
-            .from(membership::Column::HouseholdId)
-            .to(household::Column::Id)
-            .into();
-        for list in crate::db::in_lists(&villages, IN_LIST) {
-            let rows: Vec<(Uuid, Uuid, Option<i32>, String, String)> = membership::Entity::find()
-                .select_only()
-                .column(membership::Column::HouseholdId)
-                .column(person::Column::Id)
-                .column(person::Column::BirthYear)
-                .column(person::Column::NameKey)
-                .column(household::Column::VillageCode)
-                .join(JoinType::InnerJoin, membership::Relation::Person.def())
-                .join(JoinType::InnerJoin, to_household.clone())
-                .filter(household::Column::VillageCode.is_in(list))
-                .filter(household::Column::Status.ne(HouseholdStatus::Duplicate))
-                .filter(membership::Column::EndDate.is_null())
-                .filter(person::Column::BirthYear.is_in(years.clone()))
-                .into_tuple()
-                .all(conn)
-                .await?;
-            for (household, person, year, key, village) in rows {
-                by_village
-                    .entry(village)
-                    .or_default()
-                    .push((household, person, year, key));
-            }
+            .filter_map(move |(_, p)| p.birth_year.map(|year| (n.village, year)))
+    }));
+    for list in pairs.chunks(PAIRS) {
+        let keys = serde_json::Value::Array(
+            list.iter()
+                .map(|(village, year)| serde_json::json!({ "v": village, "y": year }))
+                .collect(),
+        );
+        let backend = conn.get_database_backend();
+        let sql = match backend {
+            DatabaseBackend::Postgres => RESIDENTS_POSTGRES,
+            _ => RESIDENTS_SQLITE,
+        };
+        let rows = Resident::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [keys.into()],
+        ))
+        .all(conn)
+        .await?;
+        for r in rows {
+            by_village
+                .entry(r.village_code.clone())
+                .or_default()
+                .push(r);
         }
     }
 
@@ -157,16 +149,21 @@ pub async fn flag_similar_batch(
                 found.push((i, reason, person, other_person, other_household));
             }
         };
-        for (household, other, year, key) in by_village.get(n.village).into_iter().flatten() {
-            if !visible(i, *household, *other) {
+        for r in by_village.get(n.village).into_iter().flatten() {
+            if !visible(i, r.household_id, r.person_id) {
                 continue;
             }
             for (id, p) in n.persons {
                 if p.birth_year.is_some()
-                    && p.birth_year == *year
-                    && similar_names(&p.name_key, key)
+                    && p.birth_year == r.birth_year
+                    && similar_names(&p.name_key, &r.name_key)
                 {
-                    add(DuplicateReason::SimilarName, *id, *other, *household);
+                    add(
+                        DuplicateReason::SimilarName,
+                        *id,
+                        r.person_id,
+                        r.household_id,
+                    );
                 }
             }
         }
@@ -226,8 +223,36 @@ pub async fn flag_similar_batch(
     super::service::insert_chunks::<potential_duplicate::Entity, _>(conn, rows).await
 }
 
-/// A current member of a household in a village: (household, person, birth year, name key).
-type Resident = (Uuid, Uuid, Option<i32>, String);
+/// A current member of a household in a village, as the similar-name look-up reads it.
+#[derive(sea_orm::FromQueryResult)]
+struct Resident {
+    household_id: Uuid,
+    person_id: Uuid,
+    birth_year: Option<i32>,
+    name_key: String,
+    village_code: String,
+}
+
+/// The current members of the `[{"v": village, "y": birth year}, …]` pairs in `$1`: one probe
+/// of `idx_membership_current_village_year` per pair. Households merged away as DUPLICATE need
+/// no filter: a merge moves all their memberships to the survivor (`resolve_duplicate`), and
+/// DUPLICATE is reached no other way.
+const RESIDENTS_POSTGRES: &str = "SELECT m.household_id, m.person_id, m.birth_year, p.name_key, \
+     m.village_code \
+     FROM jsonb_to_recordset($1::jsonb) AS k(v text, y integer) \
+     JOIN membership m ON m.village_code = k.v AND m.birth_year = k.y AND m.end_date IS NULL \
+     JOIN person p ON p.id = m.person_id";
+
+/// [`RESIDENTS_POSTGRES`] for SQLite (`CROSS JOIN` keeps the pairs as the outer loop).
+const RESIDENTS_SQLITE: &str = "SELECT m.household_id, m.person_id, m.birth_year, p.name_key, \
+     m.village_code \
+     FROM json_each(?) AS k \
+     CROSS JOIN membership m ON m.village_code = json_extract(k.value, '$.v') \
+     AND m.birth_year = json_extract(k.value, '$.y') AND m.end_date IS NULL \
+     JOIN person p ON p.id = m.person_id";
+
+/// (village, birth year) pairs per similar-name look-up.
+const PAIRS: usize = 2048;
 
 /// Values that appear in `items`, each once, in first-seen order.
 fn unique<T: Eq + std::hash::Hash + Copy>(items: impl IntoIterator<Item = T>) -> Vec<T> {

@@ -223,9 +223,14 @@ impl<C: ImportDb> Importer<'_, C> {
         // Potential duplicates, flagged as if the households had been written one by one in
         // file order (`flag_similar_batch`: a household does not see the new members of
         // households after it), in a few statements for the whole batch.
-        let added: Vec<(Uuid, &NewPerson<'_>)> = newcomers
+        let added: Vec<(Uuid, &str, &NewPerson<'_>)> = newcomers
             .iter()
-            .flat_map(|n| n.added.iter().flatten().map(|m| (n.household_id, m)))
+            .flat_map(|n| {
+                n.added
+                    .iter()
+                    .flatten()
+                    .map(|m| (n.household_id, n.village, m))
+            })
             .collect();
         if !added.is_empty() {
             insert_members(&txn, &added, now).await?;

@@ -92,7 +92,7 @@ pub async fn add_member(
             start_date,
             person: &person,
         };
-        insert_members(&txn, &[(household_id, &new)], now).await?;
+        insert_members(&txn, &[(household_id, &household.village_code, &new)], now).await?;
         duplicates::flag_similar(
             &txn,
             household_id,

@@ -240,9 +240,9 @@ pub(crate) async fn insert_households(
     }
     insert_chunks::<household::Entity, _>(conn, rows).await?;
     insert_chunks::<household_external_id::Entity, _>(conn, external_ids).await?;
-    let members: Vec<(Uuid, &NewPerson<'_>)> = households
+    let members: Vec<(Uuid, &str, &NewPerson<'_>)> = households
         .iter()
-        .flat_map(|h| h.members.iter().map(move |m| (h.id, m)))
+        .flat_map(|h| h.members.iter().map(move |m| (h.id, h.village, m)))
         .collect();
     insert_members(conn, &members, now).await?;
     insert_chunks::<household_status_event::Entity, _>(conn, events).await?;
@@ -251,20 +251,21 @@ pub(crate) async fn insert_households(
     Ok(audits)
 }
 
-/// The person and membership rows of people joining households (household id, person): one
-/// way for registration, `addMember` and the import.
+/// The person and membership rows of people joining households (household id, the household's
+/// village, person): one way for registration, `addMember` and the import. The membership
+/// carries copies of the village and the birth year for the duplicate check's index.
 pub(crate) async fn insert_members(
     conn: &impl ConnectionTrait,
-    members: &[(Uuid, &NewPerson<'_>)],
+    members: &[(Uuid, &str, &NewPerson<'_>)],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let persons = members
         .iter()
-        .map(|(_, m)| person_row(m.person, m.id, now))
+        .map(|(_, _, m)| person_row(m.person, m.id, now))
         .collect();
     let memberships = members
         .iter()
-        .map(|(household_id, m)| membership::ActiveModel {
+        .map(|(household_id, village, m)| membership::ActiveModel {
             id: Set(m.membership_id),
             household_id: Set(*household_id),
             person_id: Set(m.id),
@@ -273,6 +274,8 @@ pub(crate) async fn insert_members(
             end_date: Set(None),
             end_reason: Set(None),
             created_at: Set(now),
+            village_code: Set(Some(village.to_string())),
+            birth_year: Set(m.person.birth_year),
         })
         .collect();
     insert_chunks::<person::Entity, _>(conn, persons).await?;
