@@ -190,6 +190,9 @@ pub struct Limits {
     pub max_duplicate_fields: usize,
     pub request_timeout: Duration,
     pub statement_timeout: Duration,
+    /// `APP_MAX_EXECUTIONS`: GraphQL executions one replica runs at once; the rest wait their
+    /// turn, first come first served, within `request_timeout`.
+    pub max_executions: usize,
     /// Introspection, suggestions and GraphiQL (always off in production).
     pub introspection: bool,
     /// `APP_PUBLISH_SCHEMA`: whether `GET /schema.graphql` serves the SDL; unset, it follows
@@ -362,6 +365,7 @@ impl Settings {
             .get("APP_DEMO_PASSWORD")
             .unwrap_or_else(|| DEFAULT_DEMO_PASSWORD.to_string());
 
+        let database_max_connections = env.parse("APP_DATABASE_MAX_CONNECTIONS", 10u32)?;
         let settings = Settings {
             host: env.get("APP_HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port: env.parse("APP_PORT", 8080u16)?,
@@ -369,7 +373,7 @@ impl Settings {
                 env.get("APP_DATABASE_URL")
                     .unwrap_or_else(|| "sqlite://ppaos.sqlite?mode=rwc".into()),
             ),
-            database_max_connections: env.parse("APP_DATABASE_MAX_CONNECTIONS", 10u32)?,
+            database_max_connections,
             database_acquire_timeout: Duration::from_millis(
                 env.parse("APP_DATABASE_ACQUIRE_TIMEOUT_MS", 3_000u64)?,
             ),
@@ -404,6 +408,11 @@ impl Settings {
                 statement_timeout: Duration::from_millis(
                     env.parse("APP_STATEMENT_TIMEOUT_MS", 10_000u64)?,
                 ),
+                // Each execution reads through the pool: more at once would only wait for a
+                // connection while holding their memory.
+                max_executions: env
+                    .parse("APP_MAX_EXECUTIONS", database_max_connections as usize)?
+                    .max(1),
                 introspection,
                 publish_schema,
             },

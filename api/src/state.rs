@@ -36,6 +36,8 @@ pub struct Services {
     pub live: Arc<crate::live::LiveBus>,
     /// Persisted-query texts seen by this replica (the database holds them all).
     pub persisted: crate::ops::persisted::PersistedQueries,
+    /// Turns to run a GraphQL execution (`Limits::max_executions`).
+    pub executions: tokio::sync::Semaphore,
 }
 
 impl Services {
@@ -52,6 +54,7 @@ impl Services {
             db.clone(),
             settings.database_max_connections,
         ));
+        let executions = tokio::sync::Semaphore::new(settings.limits.max_executions);
         Ok(Self {
             live,
             db,
@@ -66,6 +69,7 @@ impl Services {
             responses: Default::default(),
             evidence: Default::default(),
             persisted: Default::default(),
+            executions,
         })
     }
 }

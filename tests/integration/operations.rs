@@ -367,3 +367,24 @@ async fn requests_refused_before_graphql_are_counted_by_reason_and_status() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_request_beyond_the_executions_allowed_waits_for_a_turn_and_is_busy_when_none_comes() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.max_executions = 1;
+        s.limits.request_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let client = app.client(Role::Coordinator).await;
+    // Every turn is taken (as by a long request): this one waits out its time limit.
+    let turn = app.state.services.executions.acquire().await.unwrap();
+    let busy = app.gql(Some(&client.token), ME, json!({})).await;
+    assert_eq!(busy.status, 503, "{}", busy.body);
+    busy.assert_error("SERVICE_UNAVAILABLE", None);
+    assert_eq!(busy.headers.get("retry-after").unwrap(), "1");
+    assert!(busy.body.get("data").is_none(), "{}", busy.body);
+
+    drop(turn);
+    let answered = app.gql(Some(&client.token), ME, json!({})).await;
+    assert_eq!(answered.data("/me/login"), client.account.login.as_str());
+}

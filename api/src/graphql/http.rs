@@ -701,6 +701,21 @@ async fn run(
         .filter(|(_, hash)| hash.is_some())
         .map(|(r, _)| r.query.clone())
         .collect();
+    // A turn to execute (`APP_MAX_EXECUTIONS`), first come first served, held until the
+    // answer is written: requests beyond the limit wait here holding only their document,
+    // not an execution's memory. The wait counts towards the request's time limit.
+    let deadline = tokio::time::Instant::now() + limits.request_timeout;
+    let Ok(Ok(_turn)) =
+        tokio::time::timeout_at(deadline, state.services.executions.acquire()).await
+    else {
+        tracing::warn!("no turn to execute within the request time limit");
+        *outcome = Some(SERVICE_UNAVAILABLE);
+        return reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            &error_body(SERVICE_UNAVAILABLE, BUSY_MESSAGE),
+        );
+    };
     for request in requests {
         let (loader, batches) = loaders::for_request(
             state.services.db.clone(),
@@ -716,7 +731,7 @@ async fn run(
             })
             .data::<Arc<loaders::AppLoader>>(loader);
         let execution = batches.drive(state.schema.execute(request));
-        let response = match tokio::time::timeout(limits.request_timeout, execution).await {
+        let response = match tokio::time::timeout_at(deadline, execution).await {
             Ok(response) => response,
             Err(_) => {
                 tracing::warn!("request timed out");
@@ -832,6 +847,9 @@ fn ok_body(media: &str, body: web::Bytes) -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
         .body(body)
 }
+
+/// The message of a request that found no turn to execute in time.
+const BUSY_MESSAGE: &str = "the service is busy; try again shortly";
 
 fn unavailable(media: &str) -> HttpResponse {
     reply(
