@@ -7,7 +7,8 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-BIN="${API_BIN:-$ROOT/target/release/api}"  # API_BIN: another build of the service
+# The deployable build (Cargo profile `production`: fat LTO); API_BIN: another build.
+BIN="${API_BIN:-$ROOT/target/production/api}"
 WORK=/tmp/ppaos-peer-bench
 PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 DB=ppaos_peer_bench
@@ -37,7 +38,7 @@ need_tools() {
 
 setup() {
     need_tools
-    [ -x "$BIN" ] || (cd "$ROOT" && cargo build --release -p api)
+    [ -x "$BIN" ] || (cd "$ROOT" && cargo build --profile production -p api)
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
     [ -s "$WORK/data/households.csv" ] || python3 "$ROOT/bench/gen_households.py" "$WORK/data" 5000
     export APP_DATABASE_URL="$OURS_DB_URL"
