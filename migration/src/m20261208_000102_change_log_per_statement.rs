@@ -25,6 +25,14 @@ const TRACKED: &[(&str, &str, &str, Option<&str>)] = &[
     ("consent_grant", "", "household_id", None),
 ];
 
+/// The UPDATE event of a table's change-log trigger: `UPDATE`, or `UPDATE OF` its logged columns.
+fn update_event(columns: Option<&str>) -> String {
+    match columns {
+        Some(columns) => format!("UPDATE OF {columns}"),
+        None => "UPDATE".to_string(),
+    }
+}
+
 /// PostgreSQL: the change log of inserted rows is written once per statement, from the
 /// statement's new rows, instead of once per row. A multi-row insert (registration, the
 /// import's batches of persons and memberships) ran one PL/pgSQL call and one single-row
@@ -55,10 +63,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for (table, entity, household, columns) in TRACKED {
-            let update = match columns {
-                Some(columns) => format!("UPDATE OF {columns}"),
-                None => "UPDATE".to_string(),
-            };
+            let update = update_event(*columns);
             db.execute_unprepared(&format!(
                 "DROP TRIGGER change_log_{table} ON \"{table}\";
                  CREATE TRIGGER change_log_{table} AFTER {update} OR DELETE ON \"{table}\"
@@ -78,10 +83,7 @@ impl MigrationTrait for Migration {
         }
         let db = manager.get_connection();
         for (table, entity, household, columns) in TRACKED {
-            let update = match columns {
-                Some(columns) => format!("UPDATE OF {columns}"),
-                None => "UPDATE".to_string(),
-            };
+            let update = update_event(*columns);
             db.execute_unprepared(&format!(
                 "DROP TRIGGER change_log_{table}_insert ON \"{table}\";
                  DROP TRIGGER change_log_{table} ON \"{table}\";
