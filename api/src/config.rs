@@ -412,7 +412,7 @@ impl Settings {
                 // connection while holding their memory.
                 max_executions: env
                     .parse("APP_MAX_EXECUTIONS", database_max_connections as usize)?
-                    .max(1),
+                    .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
                 introspection,
                 publish_schema,
             },
